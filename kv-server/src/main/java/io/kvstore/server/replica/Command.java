@@ -1,0 +1,25 @@
+package io.kvstore.server.replica;
+
+import io.kvstore.proto.v1.BatchPutRequest;
+import io.kvstore.proto.v1.CompareAndSwapRequest;
+import io.kvstore.proto.v1.DeleteRequest;
+import io.kvstore.proto.v1.PutRequest;
+import io.kvstore.proto.v1.TxnRequest;
+
+/**
+ * A write to one shard, as the services hand it to the replicas. The public request messages are the
+ * command format: the state machine applies exactly what the client asked for, validated by the service
+ * beforehand. How it is encoded into a log entry is the replicas' business.
+ */
+public sealed interface Command {
+  record Put(PutRequest request) implements Command {}
+
+  record Delete(DeleteRequest request) implements Command {}
+
+  record CompareAndSwap(CompareAndSwapRequest request) implements Command {}
+
+  record Txn(TxnRequest request) implements Command {}
+
+  /** The entries of one batch that belong to one shard; written atomically by one log entry. */
+  record BatchPut(BatchPutRequest request) implements Command {}
+}

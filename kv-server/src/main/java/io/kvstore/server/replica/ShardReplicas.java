@@ -1,0 +1,57 @@
+package io.kvstore.server.replica;
+
+import io.kvstore.proto.v1.Consistency;
+import io.kvstore.proto.v1.ShardStatus;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The seam between the node's gRPC services and its shard replicas (the multi-Raft worker loop, storage
+ * and the applied state machine behind it). The services validate, route, forward and merge; the
+ * replicas order, persist, replicate and apply.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>Thread-safe; every method returns at once (no blocking I/O on the caller's thread). Futures
+ *       complete on a thread of the replicas, so callers must not block in their callbacks.</li>
+ *   <li>A future from {@link #propose} completes successfully only after the command's log entry is
+ *       durable on a quorum of the shard's replicas and applied on this node; the result is what the
+ *       state machine computed when it applied the entry.</li>
+ *   <li>Failures complete the future exceptionally with: {@link NotLeaderException} (this node's replica
+ *       is not the leader; carries the known leader), {@link ShardUnavailableException} (no replica of
+ *       the shard here, or it is stopped), {@link ProposalQueueFullException} (back-pressure), or
+ *       {@link ResultUnknownException} (the entry may or may not have been committed, e.g. leadership was
+ *       lost after proposing; a retry with the same client id and sequence is applied at most once).</li>
+ * </ul>
+ */
+public interface ShardReplicas {
+
+  /**
+   * Proposes a write to the shard's Raft group through this node's replica, which must lead it.
+   *
+   * @param command a write: one of Put, Delete, CompareAndSwap, Txn or BatchPut (the entries of one
+   *     shard), with its request header's client id and sequence for exactly-once application
+   */
+  CompletableFuture<io.kvstore.server.replica.CommandResult> propose(long shardId, Command command);
+
+  /**
+   * Completes with a view of the shard's applied data once a read at {@code consistency} may be served
+   * from this replica: for LINEARIZABLE after a ReadIndex round (on the leader, or on a follower that asked
+   * the leader) and once the replica has applied up to the read index; for LEASE while the leader holds a
+   * valid lease; for STALE at once.
+   */
+  CompletableFuture<ReadView> read(long shardId, Consistency consistency);
+
+  /** The ids of the shards that have a replica on this node. */
+  List<Long> localShards();
+
+  /** The status of this node's replica of a shard, if it has one. */
+  Optional<ShardStatus> status(long shardId);
+
+  /**
+   * What this node believes about the shard's leader: its node id (0 when unknown) and term. A hint for
+   * routing and forwarding, possibly stale.
+   */
+  LeaderHint leaderHint(long shardId);
+}
