@@ -1,0 +1,270 @@
+package io.kvstore.bench.check;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Narrows a non-linearizable key down to its smallest failing window and says why in words.
+ *
+ * <p>Two shrinking steps, each a binary search over weaker and weaker histories, each step sound — a
+ * weakened history accepts everything the original accepts, so a weakened history found failing proves the
+ * original fails:
+ * <ol>
+ *   <li><b>The end.</b> Cut the history at the completion of the k-th operation to complete: operations
+ *   completed by then keep their results; operations still running become indeterminate (writes) or are
+ *   dropped (reads); later ones are dropped. A prefix of a linearizable history is linearizable, so the
+ *   smallest failing k is found by bisection; its operation is the <em>culprit</em>, the first impossible
+ *   result.</li>
+ *   <li><b>The start.</b> Cut again at a time S: operations that completed before S are dropped, writes
+ *   running across S become indeterminate, reads running across S are dropped, and the key may hold any
+ *   value at S. Later cuts are weaker, so the latest failing S is found by bisection too.</li>
+ * </ol>
+ */
+final class FailureExplainer {
+    private static final int MAX_LISTED = 40;
+
+    private final String key;
+    private final List<Operation> keyOps;
+    private final List<RegisterOp> searchOps;
+    private final SearchBudget budget;
+    private final long origin;
+
+    /**
+     * @param keyOps    every recorded operation of the key, including failed ones (for the words)
+     * @param searchOps the key's operations as checked, found not linearizable from the absent state
+     * @param budget    budget of each of the (about 2 log n) searches this makes
+     * @param origin    the history's time zero
+     */
+    FailureExplainer(String key, List<Operation> keyOps, List<RegisterOp> searchOps, SearchBudget budget,
+                     long origin) {
+        this.key = key;
+        this.keyOps = keyOps;
+        this.searchOps = searchOps;
+        this.budget = budget;
+        this.origin = origin;
+    }
+
+    FailingWindow explain() {
+        List<RegisterOp> byCompletion = new ArrayList<>();
+        for (RegisterOp op : searchOps) {
+            if (op.mandatory()) {
+                byCompletion.add(op);
+            }
+        }
+        byCompletion.sort(Comparator.comparingLong(RegisterOp::complete).thenComparingLong(RegisterOp::invoke)
+                .thenComparingLong(op -> op.source().id()));
+        Map<RegisterOp, Integer> rank = new IdentityHashMap<>();
+        for (int i = 0; i < byCompletion.size(); i++) {
+            rank.put(byCompletion.get(i), i);
+        }
+
+        // Step 1: the first k whose prefix fails. The whole history (k = last) is known to fail.
+        int lo = 0;
+        int hi = byCompletion.size() - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (fails(prefix(byCompletion.get(mid), rank, mid), RegisterOp.ABSENT)) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        RegisterOp culprit = byCompletion.get(hi);
+        List<RegisterOp> prefix = prefix(culprit, rank, hi);
+
+        // Step 2: the latest start S from which the prefix still fails with any initial value.
+        TreeSet<Long> startSet = new TreeSet<>();
+        for (RegisterOp op : prefix) {
+            if (op.mandatory() && op.invoke() <= culprit.invoke()) {
+                startSet.add(op.invoke());
+            }
+        }
+        List<Long> starts = new ArrayList<>(startSet);
+        int best = -1; // -1: the whole prefix from the absent state, known to fail
+        int a = 0;
+        int b = starts.size() - 1;
+        while (a <= b) {
+            int mid = (a + b) >>> 1;
+            if (fails(window(prefix, starts.get(mid)), RegisterOp.ANY)) {
+                best = mid;
+                a = mid + 1;
+            } else {
+                b = mid - 1;
+            }
+        }
+        boolean fromStart = best < 0;
+        List<RegisterOp> window = fromStart ? prefix : window(prefix, starts.get(best));
+        long start = fromStart ? Math.min(origin, culprit.invoke()) : starts.get(best);
+        return describe(culprit.source(), window, start, culprit.complete(), fromStart);
+    }
+
+    private boolean fails(List<RegisterOp> ops, int initial) {
+        return new LinearizabilitySearch(ops, initial, budget).run().verdict() == Verdict.INVALID;
+    }
+
+    /** The history as it stood when the k-th operation (by completion) completed. */
+    private List<RegisterOp> prefix(RegisterOp kth, Map<RegisterOp, Integer> rank, int k) {
+        long cut = kth.complete();
+        List<RegisterOp> out = new ArrayList<>();
+        for (RegisterOp op : searchOps) {
+            if (op.invoke() > cut) {
+                continue;
+            }
+            if (!op.mandatory() || rank.get(op) <= k) {
+                out.add(op);
+            } else if (writes(op)) {
+                out.add(indeterminate(op));
+            }
+        }
+        return out;
+    }
+
+    /** The prefix seen from time {@code start} on, with whatever value the key had at {@code start}. */
+    private static List<RegisterOp> window(List<RegisterOp> prefix, long start) {
+        List<RegisterOp> out = new ArrayList<>();
+        for (RegisterOp op : prefix) {
+            if (!op.mandatory() || op.invoke() >= start) {
+                out.add(op);
+            } else if (op.complete() >= start && writes(op)) {
+                out.add(indeterminate(op));
+            }
+        }
+        return out;
+    }
+
+    private static boolean writes(RegisterOp op) {
+        return op.kind() == RegisterOp.Kind.WRITE || op.kind() == RegisterOp.Kind.CAS_SWAPPED;
+    }
+
+    private static RegisterOp indeterminate(RegisterOp op) {
+        return new RegisterOp(op.source(), op.kind(), op.value(), op.expected(), op.invoke(), Long.MAX_VALUE,
+                false);
+    }
+
+    // ---------------------------------------------------------------- words
+
+    private FailingWindow describe(Operation culprit, List<RegisterOp> window, long start, long end,
+                                   boolean fromStart) {
+        Set<Operation> shown = new LinkedHashSet<>();
+        for (RegisterOp op : window) {
+            shown.add(op.source());
+        }
+        for (Operation op : keyOps) { // failed operations explain nothing but may explain a value's origin
+            if (op.outcome() == Outcome.FAIL && op.invokeNanos() >= start && op.invokeNanos() <= end) {
+                shown.add(op);
+            }
+        }
+        List<Operation> ordered = new ArrayList<>(shown);
+        ordered.sort(Comparator.comparingLong(Operation::invokeNanos).thenComparingLong(Operation::id));
+
+        StringBuilder text = new StringBuilder();
+        text.append("Key ").append(Words.value(key)).append(" is not linearizable.\n");
+        text.append("First impossible result: ").append(Words.describe(culprit, origin)).append(".\n");
+        text.append("Why: ").append(why(culprit, ordered, start, fromStart)).append('\n');
+        text.append("Smallest failing window: ").append(Words.time(start, origin)).append(" to ")
+                .append(Words.time(end, origin)).append(", ").append(Words.count(ordered.size(), "operation"));
+        text.append(fromStart ? " (from the beginning: the key starts absent)"
+                : " (the key may hold any value at " + Words.time(start, origin) + ")");
+        text.append(":\n");
+        int skip = Math.max(0, ordered.size() - MAX_LISTED);
+        if (skip > 0) {
+            text.append("  … ").append(Words.count(skip, "earlier operation")).append(" not listed\n");
+        }
+        for (int i = skip; i < ordered.size(); i++) {
+            Operation op = ordered.get(i);
+            text.append("  ").append(i + 1).append(". ").append(Words.describe(op, origin));
+            if (op == culprit) {
+                text.append("   ← impossible");
+            } else if (op.outcome() == Outcome.OK && op.invokeNanos() < start) {
+                text.append(" (running at the window's start: may have taken effect before it)");
+            }
+            text.append('\n');
+        }
+        return new FailingWindow(key, culprit, ordered, start, end, fromStart, text.toString().stripTrailing());
+    }
+
+    /** The reason, in one or two sentences: a specific story when the facts support one, else the rule. */
+    private String why(Operation culprit, List<Operation> window, long start, boolean fromStart) {
+        String generic = "no order of the operations below agrees with both their results and their real-time"
+                + " order" + (fromStart ? "." : ", whatever value the key held at " + Words.time(start, origin)
+                + ".");
+        String observer;
+        String seen;
+        if (culprit.type() == OpType.GET && culprit.outcome() == Outcome.OK) {
+            observer = "the get";
+            seen = culprit.value();
+        } else if (culprit.type() == OpType.CAS && culprit.swapped()) {
+            observer = "the cas";
+            seen = culprit.expected();
+        } else {
+            return capitalize(generic);
+        }
+        List<Operation> effective = new ArrayList<>();
+        List<String> ineffective = new ArrayList<>();
+        for (Operation op : keyOps) {
+            if (op == culprit || !op.type().writesRegister() || !Objects.equals(op.value(), seen)) {
+                continue;
+            }
+            if (op.mayHaveWritten() && op.invokeNanos() <= culprit.completeNanos()) {
+                effective.add(op);
+            } else {
+                ineffective.add(Words.describe(op, origin));
+            }
+        }
+        if (seen != null && effective.isEmpty()) {
+            return capitalize(observer) + " saw " + Words.value(seen) + ", but nothing that could have taken"
+                    + " effect before it completed wrote that value"
+                    + (ineffective.isEmpty() ? " (no operation ever wrote it to this key)."
+                    : "; the only writes of it: " + String.join("; ", ineffective) + ".");
+        }
+        // A blocker pins the key to another value after every write of the seen value had completed, and
+        // before the culprit began: an acknowledged write of another value, or a read that saw one.
+        List<Operation> blockers = new ArrayList<>();
+        for (Operation op : window) {
+            boolean pinsOther = op.outcome() == Outcome.OK && op != culprit
+                    && (op.mayHaveWritten() || op.type() == OpType.GET) && !Objects.equals(op.value(), seen);
+            if (pinsOther && op.completeNanos() < culprit.invokeNanos()) {
+                blockers.add(op);
+            }
+        }
+        blockers.sort(Comparator.comparingLong(Operation::completeNanos).reversed());
+        for (Operation blocker : blockers) {
+            boolean allOverwritten = effective.stream().allMatch(
+                    w -> w.outcome() == Outcome.OK && w.completeNanos() < blocker.invokeNanos());
+            if (!allOverwritten) {
+                continue;
+            }
+            String head = blocker.type() == OpType.GET
+                    ? "an earlier get by client " + blocker.client() + " saw " + Words.value(blocker.value()) + " and completed at "
+                    + Words.time(blocker.completeNanos(), origin) + ", before " + observer + " began at "
+                    + Words.time(culprit.invokeNanos(), origin)
+                    : Words.request(blocker) + " by client " + blocker.client() + " completed at "
+                    + Words.time(blocker.completeNanos(), origin) + ", before " + observer + " began at "
+                    + Words.time(culprit.invokeNanos(), origin);
+            if (seen == null) {
+                return capitalize(observer) + " saw the key absent, but " + head
+                        + ", and no operation removes a key.";
+            }
+            List<String> writes = new ArrayList<>();
+            for (Operation w : effective) {
+                writes.add(Words.describe(w, origin));
+            }
+            return capitalize(observer) + " saw " + Words.value(seen) + ", but " + head + "; every write of "
+                    + Words.value(seen) + " (" + String.join("; ", writes) + ") had completed before that "
+                    + blocker.type().jsonName() + " began at " + Words.time(blocker.invokeNanos(), origin)
+                    + ", so " + Words.value(seen) + " had been overwritten.";
+        }
+        return capitalize(generic);
+    }
+
+    private static String capitalize(String s) {
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+}
