@@ -200,6 +200,11 @@ public final class NodeStore implements AutoCloseable {
       }
       for (String cf : List.of(Rocks.LOG_CF, Rocks.STATE_CF, Rocks.DATA_CF)) {
         if (!existing.contains(cf)) {
+          // A damaged MANIFEST lists no column families either: tell it from a foreign database by
+          // opening it read-only, which fails on a damaged one (Corruption).
+          try (Options ro = new Options(); RocksDB probe = RocksDB.openReadOnly(ro, dbDir.toString())) {
+            probe.getLatestSequenceNumber();
+          }
           throw new StoreException(StoreException.Reason.NOT_A_STORE, dbDir
               + " is a RocksDB without the column family '" + cf + "' (found " + existing + ")");
         }
@@ -348,6 +353,11 @@ public final class NodeStore implements AutoCloseable {
     } finally {
       batch.close();
     }
+  }
+
+  /** For tests in this package: the raw database. */
+  Rocks rocks() {
+    return rocks;
   }
 
   void forgetGroup(long groupId) {
