@@ -1,0 +1,90 @@
+package io.kvstore.server.statemachine;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kvstore.proto.v1.BatchPutRequest;
+import io.kvstore.proto.v1.CompareAndSwapRequest;
+import io.kvstore.proto.v1.DeleteRequest;
+import io.kvstore.proto.v1.PutRequest;
+import io.kvstore.proto.v1.TxnRequest;
+import io.kvstore.server.replica.Command;
+import java.nio.ByteBuffer;
+
+/**
+ * The log-entry encoding of a {@link Command}: {@code format(1) tag(1) proposedAtMillis(8) request}, where
+ * {@code request} is the public request message's protobuf bytes. The timestamp is the proposing leader's
+ * wall clock; it is part of the log, so every replica sees the same one, and the exactly-once table expires
+ * sessions by it deterministically (never by a replica's own clock).
+ *
+ * <p>An empty entry is the leader's no-op of a new term (Raft §8) and decodes to null.
+ */
+public final class EntryCodec {
+  static final byte FORMAT = 1;
+  static final byte PUT = 1;
+  static final byte DELETE = 2;
+  static final byte CAS = 3;
+  static final byte TXN = 4;
+  static final byte BATCH_PUT = 5;
+  private static final int HEADER = 10;
+
+  private EntryCodec() {}
+
+  /** A decoded entry: the command and when its leader proposed it. */
+  public record Decoded(Command command, long proposedAtMillis) {}
+
+  public static byte[] encode(Command command, long proposedAtMillis) {
+    byte tag;
+    byte[] body;
+    if (command instanceof Command.Put p) {
+      tag = PUT;
+      body = p.request().toByteArray();
+    } else if (command instanceof Command.Delete d) {
+      tag = DELETE;
+      body = d.request().toByteArray();
+    } else if (command instanceof Command.CompareAndSwap c) {
+      tag = CAS;
+      body = c.request().toByteArray();
+    } else if (command instanceof Command.Txn t) {
+      tag = TXN;
+      body = t.request().toByteArray();
+    } else {
+      tag = BATCH_PUT;
+      body = ((Command.BatchPut) command).request().toByteArray();
+    }
+    ByteBuffer out = ByteBuffer.allocate(HEADER + body.length);
+    out.put(FORMAT).put(tag).putLong(proposedAtMillis).put(body);
+    return out.array();
+  }
+
+  /**
+   * Decodes an entry's data; null for an empty entry (a no-op).
+   *
+   * @throws IllegalStateException on bytes this code did not write (a corrupt or foreign log): the
+   *     replica must stop rather than apply something it cannot read
+   */
+  public static Decoded decode(byte[] data) {
+    if (data.length == 0) {
+      return null;
+    }
+    if (data.length < HEADER || data[0] != FORMAT) {
+      throw new IllegalStateException("undecodable log entry: " + data.length + " bytes, format "
+          + (data.length > 0 ? data[0] : -1));
+    }
+    ByteBuffer in = ByteBuffer.wrap(data);
+    in.get();
+    byte tag = in.get();
+    long at = in.getLong();
+    try {
+      Command c = switch (tag) {
+        case PUT -> new Command.Put(PutRequest.parseFrom(in));
+        case DELETE -> new Command.Delete(DeleteRequest.parseFrom(in));
+        case CAS -> new Command.CompareAndSwap(CompareAndSwapRequest.parseFrom(in));
+        case TXN -> new Command.Txn(TxnRequest.parseFrom(in));
+        case BATCH_PUT -> new Command.BatchPut(BatchPutRequest.parseFrom(in));
+        default -> throw new IllegalStateException("unknown command tag " + tag + " in a log entry");
+      };
+      return new Decoded(c, at);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("undecodable command in a log entry: " + e.getMessage(), e);
+    }
+  }
+}

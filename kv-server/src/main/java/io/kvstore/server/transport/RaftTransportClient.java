@@ -1,0 +1,119 @@
+package io.kvstore.server.transport;
+
+import io.kvstore.raft.proto.GroupMessage;
+import io.kvstore.raft.proto.RaftBatch;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The sending side of the node-to-node transport: one long-lived {@code RaftTransport.Send} stream per
+ * peer node, carrying {@link RaftBatch}es that hold the messages of every group for that peer from one
+ * worker round.
+ *
+ * <p>Contract: {@link #send} never blocks on the network and never throws for network reasons: a batch
+ * for a peer whose stream is down, not yet connected, or whose send buffer is full is dropped and counted
+ * (Raft tolerates message loss). Batches larger than {@code maxBatchBytes} are split (a single message is
+ * never split). Thread-safe.
+ */
+public final class RaftTransportClient implements AutoCloseable {
+  private final String clusterId;
+  private final long selfId;
+  private final long maxBatchBytes;
+  private final Duration minBackoff;
+  private final Duration maxBackoff;
+  private final TransportStats stats;
+  private final Map<Long, String> addresses = new ConcurrentHashMap<>();
+  private final Map<Long, PeerStream> peers = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  public RaftTransportClient(String clusterId, long selfId, Map<Long, String> peerAddresses, long maxBatchBytes,
+      Duration minBackoff, Duration maxBackoff, TransportStats stats) {
+    this.clusterId = clusterId;
+    this.selfId = selfId;
+    this.maxBatchBytes = maxBatchBytes;
+    this.minBackoff = minBackoff;
+    this.maxBackoff = maxBackoff;
+    this.stats = stats;
+    addresses.putAll(peerAddresses);
+    addresses.remove(selfId);
+  }
+
+  /** Sets or changes a peer's address ({@code host:port}). */
+  public void setAddress(long nodeId, String address) {
+    if (nodeId == selfId) {
+      return;
+    }
+    addresses.put(nodeId, address);
+    PeerStream p = peers.get(nodeId);
+    if (p != null) {
+      p.setAddress(address);
+    }
+  }
+
+  /** Sends the messages (of any groups) to one peer, in order; see the class contract. */
+  public void send(long toNode, List<GroupMessage> messages) {
+    if (messages.isEmpty()) {
+      return;
+    }
+    PeerStream peer = peer(toNode);
+    if (peer == null) {
+      stats.messagesSendDropped.add(messages.size());
+      return;
+    }
+    RaftBatch.Builder b = newBatch(toNode);
+    long bytes = 0;
+    for (GroupMessage m : messages) {
+      long size = m.getSerializedSize();
+      if (b.getMessagesCount() > 0 && bytes + size > maxBatchBytes) {
+        flush(peer, b);
+        b = newBatch(toNode);
+        bytes = 0;
+      }
+      b.addMessages(m);
+      bytes += size;
+    }
+    flush(peer, b);
+  }
+
+  public TransportStats stats() {
+    return stats;
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    peers.values().forEach(PeerStream::close);
+    peers.clear();
+  }
+
+  private void flush(PeerStream peer, RaftBatch.Builder b) {
+    int n = b.getMessagesCount();
+    if (peer.send(b.build())) {
+      stats.batchesSent.increment();
+      stats.messagesSent.add(n);
+    } else {
+      stats.messagesSendDropped.add(n);
+    }
+  }
+
+  private RaftBatch.Builder newBatch(long toNode) {
+    return RaftBatch.newBuilder().setClusterId(clusterId).setFromNode(selfId).setToNode(toNode);
+  }
+
+  private PeerStream peer(long nodeId) {
+    if (closed) {
+      return null;
+    }
+    PeerStream p = peers.get(nodeId);
+    if (p != null) {
+      return p;
+    }
+    String address = addresses.get(nodeId);
+    if (address == null) {
+      return null;
+    }
+    return peers.computeIfAbsent(nodeId, id -> new PeerStream(id, address, minBackoff, maxBackoff, stats));
+  }
+}

@@ -1,0 +1,110 @@
+package io.kvstore.server.transport;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.kvstore.raft.proto.GroupMessage;
+import io.kvstore.raft.proto.RaftBatch;
+import io.kvstore.raft.proto.RaftTransportGrpc;
+import io.kvstore.raft.proto.SendSummary;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving side of {@code RaftTransport.Send}: one client stream per sending node, each
+ * {@link RaftBatch} carrying many groups' messages, handed one by one to the {@link InboundRouter}.
+ *
+ * <p>Refusals: a batch whose cluster id differs from this node's, or that is addressed to another node id,
+ * ends the stream with {@code FAILED_PRECONDITION} (the message says which ids differ); later batches on
+ * it are ignored. A message for a group this node does not host, or that its worker cannot take now, is
+ * dropped and counted. Nothing a peer sends (garbage bytes fail in gRPC's parser; odd field values fail
+ * in the Raft core's checks) throws out of this class.
+ *
+ * <p>Threading: gRPC calls it on its own threads; it never blocks (the router enqueues).
+ */
+public final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase {
+  private static final Logger log = LoggerFactory.getLogger(RaftTransportService.class);
+
+  private final String clusterId;
+  private final long selfId;
+  private final InboundRouter router;
+  private final TransportStats stats;
+
+  public RaftTransportService(String clusterId, long selfId, InboundRouter router, TransportStats stats) {
+    this.clusterId = clusterId;
+    this.selfId = selfId;
+    this.router = router;
+    this.stats = stats;
+  }
+
+  @Override
+  public StreamObserver<RaftBatch> send(StreamObserver<SendSummary> response) {
+    return new StreamObserver<>() {
+      private long batches;
+      private long messages;
+      private long dropped;
+      private boolean closed;
+
+      @Override
+      public void onNext(RaftBatch batch) {
+        if (closed) {
+          return;
+        }
+        String refusal = refusal(batch);
+        if (refusal != null) {
+          closed = true;
+          stats.streamsRefused.increment();
+          log.warn("refusing Raft stream from node {}: {}", Long.toUnsignedString(batch.getFromNode()), refusal);
+          response.onError(Status.FAILED_PRECONDITION.withDescription(refusal).asRuntimeException());
+          return;
+        }
+        batches++;
+        stats.batchesReceived.increment();
+        for (GroupMessage gm : batch.getMessagesList()) {
+          boolean taken;
+          try {
+            taken = gm.hasMessage() && router.deliver(gm.getGroupId(), gm.getMessage());
+          } catch (RuntimeException e) {
+            log.debug("dropping a message for group {}: {}", gm.getGroupId(), e.toString());
+            taken = false;
+          }
+          if (taken) {
+            messages++;
+            stats.messagesReceived.increment();
+          } else {
+            dropped++;
+            stats.messagesReceiveDropped.increment();
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        closed = true;
+      }
+
+      @Override
+      public void onCompleted() {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        response.onNext(SendSummary.newBuilder().setBatchesReceived(batches).setMessagesReceived(messages)
+            .setMessagesDropped(dropped).build());
+        response.onCompleted();
+      }
+    };
+  }
+
+  private String refusal(RaftBatch batch) {
+    if (!clusterId.equals(batch.getClusterId())) {
+      return "cluster id mismatch: this node (" + Long.toUnsignedString(selfId) + ") belongs to cluster '"
+          + clusterId + "', the batch from node " + Long.toUnsignedString(batch.getFromNode())
+          + " names cluster '" + batch.getClusterId() + "'";
+    }
+    if (batch.getToNode() != selfId) {
+      return "misaddressed batch: it is for node " + Long.toUnsignedString(batch.getToNode())
+          + " but this is node " + Long.toUnsignedString(selfId) + " (stale address in the sender's map?)";
+    }
+    return null;
+  }
+}

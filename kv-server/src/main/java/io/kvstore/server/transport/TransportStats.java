@@ -1,0 +1,50 @@
+package io.kvstore.server.transport;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of the node-to-node transport, both directions; exported as metrics. Thread-safe. */
+public final class TransportStats {
+  final LongAdder batchesSent = new LongAdder();
+  final LongAdder messagesSent = new LongAdder();
+  /** Outbound messages dropped: peer unknown, stream down or not ready (back-pressure). */
+  final LongAdder messagesSendDropped = new LongAdder();
+  final LongAdder streamsOpened = new LongAdder();
+  final LongAdder batchesReceived = new LongAdder();
+  final LongAdder messagesReceived = new LongAdder();
+  /** Inbound messages dropped: unknown group, full inbox, malformed. */
+  final LongAdder messagesReceiveDropped = new LongAdder();
+  /** Inbound streams refused: wrong cluster id or addressed to another node. */
+  final LongAdder streamsRefused = new LongAdder();
+
+  public long batchesSent() {
+    return batchesSent.sum();
+  }
+
+  public long messagesSent() {
+    return messagesSent.sum();
+  }
+
+  public long messagesSendDropped() {
+    return messagesSendDropped.sum();
+  }
+
+  public long streamsOpened() {
+    return streamsOpened.sum();
+  }
+
+  public long batchesReceived() {
+    return batchesReceived.sum();
+  }
+
+  public long messagesReceived() {
+    return messagesReceived.sum();
+  }
+
+  public long messagesReceiveDropped() {
+    return messagesReceiveDropped.sum();
+  }
+
+  public long streamsRefused() {
+    return streamsRefused.sum();
+  }
+}
