@@ -1,0 +1,227 @@
+package io.kvstore.raft;
+
+import io.kvstore.raft.proto.ConfChange;
+import io.kvstore.raft.proto.Message;
+import io.kvstore.raft.proto.SnapshotMetadata;
+
+/**
+ * One replica of one Raft group: a deterministic state machine driven by one thread (not thread-safe).
+ * No threads, clocks, sockets or disk inside: the driver feeds it ticks, messages and proposals, and
+ * does what each {@link Ready} says (persist, send, apply), then calls {@link #advance(Ready)}.
+ *
+ * <h2>Driver loop</h2>
+ * <pre>{@code
+ * loop:
+ *   for each inbound message of this group: node.step(msg)
+ *   every tick period:                      node.tick()
+ *   proposals / reads from clients:         node.propose(data) / node.readIndex(ctx)
+ *   if node.hasReady():
+ *     Ready rd = node.ready();
+ *     send rd.messages(); stage rd.snapshotChunks(); persist rd (snapshot, entries, hard state; sync if
+ *     rd.mustSync()); send rd.persistedMessages(); apply rd.committedEntries(); serve rd.readStates()
+ *     node.advance(rd);
+ * }</pre>
+ * See {@link Ready} for the exact contract of each step.
+ *
+ * <h2>Bootstrap and membership</h2>
+ * A new group is created by giving each initial member a storage holding a snapshot with metadata
+ * {@code (index 1, term 1, conf_state = the initial voters)} and hard state {@code (term 1, commit 1)};
+ * the application's state at index 1 is empty. A node that joins later starts with an empty storage
+ * (snapshot index 0, no membership) and receives a snapshot from the leader. Membership changes are
+ * entries ({@link #proposeConfChange(ConfChange)}); each replica uses the latest membership in its log,
+ * committed or not (thesis §4.1), so the application has nothing to do when one applies; the membership
+ * as of an index is in {@link #snapshotMetadata(long)}.
+ *
+ * <h2>Snapshots</h2>
+ * The application snapshots its state at an applied index {@code i}, stores it with
+ * {@code snapshotMetadata(i)}, and compacts the log up to {@code i}. The leader streams a snapshot to a
+ * follower that needs compacted entries, in chunks, one in flight at a time, resuming from the last
+ * acknowledged offset after a loss; see {@link Ready#messages()} (leader) and
+ * {@link Ready#snapshotChunks()} (follower).
+ *
+ * <h2>Bad input</h2>
+ * A message for another node, from an unknown member, with a stale term, an index beyond the log or
+ * malformed content is dropped or answered with a rejection and counted in {@link #metrics()}; it never
+ * throws and never changes the log unsafely.
+ */
+public final class RawNode {
+  private final RaftCore core;
+
+  /**
+   * Creates (or restarts) a replica from what {@code storage} holds.
+   *
+   * @throws IllegalStateException when the storage is inconsistent (commit beyond its last index)
+   */
+  public RawNode(Config config, LogStorage storage) {
+    this(new RaftCore(config, storage));
+  }
+
+  /** For tests: a core with an altered rule (see RaftCore#canCommitAt). */
+  RawNode(RaftCore core) {
+    this.core = core;
+  }
+
+  public long id() {
+    return core.id;
+  }
+
+  /** Advances the logical clock by one tick (election and heartbeat timeouts count ticks). */
+  public void tick() {
+    checkNotAwaitingAdvance();
+    core.tick();
+  }
+
+  /** Feeds one inbound message. Never throws for bad input: it is dropped and counted instead. */
+  public void step(Message message) {
+    checkNotAwaitingAdvance();
+    core.step(message);
+  }
+
+  /**
+   * Appends {@code data} as a new entry (leader only). The entry is sent with the next Ready.
+   *
+   * @return where the entry was appended; see {@link LogPosition} for how to learn its fate
+   * @throws NotLeaderException when this replica is not the leader (carries the known leader)
+   * @throws ProposalRejectedException when a leadership transfer is in progress
+   */
+  public LogPosition propose(byte[] data) {
+    checkNotAwaitingAdvance();
+    return core.propose(data);
+  }
+
+  /**
+   * Proposes a membership change: any number of learner changes and at most one voter added or removed
+   * (thesis §4.1). To add a voter safely, add it as a learner first, wait until it caught up
+   * ({@link #status()} progress), then promote it with {@code ADD_VOTER}. Removing the leader is allowed:
+   * it keeps leading until the change commits, then hands leadership to the most up-to-date voter.
+   *
+   * @throws NotLeaderException when this replica is not the leader
+   * @throws ProposalRejectedException CONF_CHANGE_PENDING while the previous change (or this term's first
+   *     entry) is not committed, INVALID_CONF_CHANGE for an invalid change
+   */
+  public LogPosition proposeConfChange(ConfChange change) {
+    checkNotAwaitingAdvance();
+    return core.proposeConfChange(change);
+  }
+
+  /**
+   * Asks for a linearizable read point (Raft §6.4). The answer comes later as a {@link ReadState} with
+   * the same context in a Ready, on this node: on a leader after a heartbeat round (or at once under a
+   * valid lease, see {@link Config#leaseRead()}); on a follower after it asked its leader. Requests are
+   * dropped silently when leadership changes before they are answered: the caller needs a timeout.
+   *
+   * @throws NotLeaderException on a follower that knows no leader
+   */
+  public void readIndex(byte[] context) {
+    checkNotAwaitingAdvance();
+    core.wake();
+    core.readIndex(context, 0);
+  }
+
+  /**
+   * Hands leadership to {@code target}, a voter (thesis §3.10): the leader brings it up to date, then
+   * sends it MSG_TIMEOUT_NOW so it campaigns at once. Proposals are refused meanwhile; the transfer is
+   * abandoned after an election timeout. On a follower the request is forwarded to the leader.
+   *
+   * @throws NotLeaderException on a follower that knows no leader
+   * @throws IllegalArgumentException when this leader does not know {@code target} as a voter
+   */
+  public void transferLeader(long target) {
+    checkNotAwaitingAdvance();
+    core.wake();
+    if (core.role == Role.LEADER) {
+      core.replication.transferLeader(target);
+    } else if (core.leader == 0) {
+      throw new NotLeaderException(0);
+    } else {
+      core.send(
+          Message.newBuilder()
+              .setType(io.kvstore.raft.proto.MessageType.MSG_TRANSFER_LEADER)
+              .setTo(core.leader)
+              .setIndex(target));
+    }
+  }
+
+  /** Starts an election now (with a pre-vote first when configured). No effect on a leader. */
+  public void campaign() {
+    checkNotAwaitingAdvance();
+    core.wake();
+    if (core.role != Role.LEADER) {
+      core.campaign(
+          core.cfg.preVote() ? RaftCore.CampaignType.PRE_VOTE : RaftCore.CampaignType.ELECTION);
+    }
+  }
+
+  /** Wakes a quiet group (see {@link Config#quiesce()}). */
+  public void wake() {
+    checkNotAwaitingAdvance();
+    core.wake();
+  }
+
+  /**
+   * The driver could not reach {@code node} (its connection failed, or its node-level failure detector
+   * says it is down). A leader stops pipelining to it; a quiet follower whose leader it is wakes up and
+   * will hold an election if the leader stays silent.
+   */
+  public void reportUnreachable(long node) {
+    checkNotAwaitingAdvance();
+    if (core.role == Role.LEADER) {
+      core.replication.reportUnreachable(node);
+    } else if (core.quiesced && core.leader == node) {
+      core.wake();
+    }
+  }
+
+  /** The driver could not send a snapshot chunk to {@code node} (e.g. the snapshot is gone). */
+  public void reportSnapshotFailure(long node) {
+    checkNotAwaitingAdvance();
+    if (core.role == Role.LEADER) {
+      core.replication.reportSnapshotFailure(node);
+    }
+  }
+
+  /** Whether {@link #ready()} would return anything to do. */
+  public boolean hasReady() {
+    return core.awaitingAdvance() ? false : core.hasReady();
+  }
+
+  /**
+   * The next batch of work. Call only when {@link #hasReady()}; then call nothing else on this node
+   * until {@link #advance(Ready)}.
+   */
+  public Ready ready() {
+    checkNotAwaitingAdvance();
+    return core.ready();
+  }
+
+  /** Tells the core the driver persisted, sent and applied {@code ready} as its contract says. */
+  public void advance(Ready ready) {
+    core.advance(ready);
+  }
+
+  /**
+   * The metadata to store with a snapshot of the application's state at {@code index}: its term and the
+   * membership as of it.
+   *
+   * @throws IllegalArgumentException unless {@code firstIndex - 1 <= index <= applied}
+   */
+  public SnapshotMetadata snapshotMetadata(long index) {
+    return core.snapshotMetadata(index);
+  }
+
+  /** A copy of this replica's state. */
+  public Status status() {
+    return core.status();
+  }
+
+  /** This group's counters (live object; read from the driving thread). */
+  public RaftMetrics metrics() {
+    return core.metrics;
+  }
+
+  private void checkNotAwaitingAdvance() {
+    if (core.awaitingAdvance()) {
+      throw new IllegalStateException("call advance() for the outstanding Ready first");
+    }
+  }
+}
