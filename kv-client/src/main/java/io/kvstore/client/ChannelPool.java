@@ -1,0 +1,78 @@
+package io.kvstore.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One gRPC channel per node address, created on first use and reused by every call to that node, with
+ * HTTP/2 keepalive so a dead connection is noticed between calls.
+ *
+ * <p>Thread-safe. {@link #close} shuts every channel down; a call on a closed pool throws
+ * IllegalStateException.
+ *
+ * <p>Keepalive: a server refuses pings more frequent than its {@code permitKeepAliveTime} (grpc-java's
+ * default: 5 minutes) with GOAWAY, so the default interval here is 5 minutes; lower it only for servers that
+ * permit it.
+ */
+final class ChannelPool implements AutoCloseable {
+  private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Duration keepAliveTime;
+  private final Duration keepAliveTimeout;
+  private volatile boolean closed;
+
+  ChannelPool(Duration keepAliveTime, Duration keepAliveTimeout) {
+    this.keepAliveTime = keepAliveTime;
+    this.keepAliveTimeout = keepAliveTimeout;
+  }
+
+  /** The channel to {@code address} ({@code host:port}), created on first use. */
+  ManagedChannel channel(String address) {
+    if (closed) {
+      throw new IllegalStateException("the client is closed");
+    }
+    ManagedChannel ch = channels.computeIfAbsent(address, this::open);
+    if (closed) { // closed while opening: do not leak the new channel
+      ch.shutdownNow();
+      throw new IllegalStateException("the client is closed");
+    }
+    return ch;
+  }
+
+  private ManagedChannel open(String address) {
+    Endpoint e = Endpoint.parse(address);
+    return NettyChannelBuilder.forAddress(e.host(), e.port())
+        .usePlaintext()
+        .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
+        .keepAliveTimeout(keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
+        // Calls carry deadlines and are retried by the client's own policy: no hidden retries in the channel.
+        .disableRetry()
+        .build();
+  }
+
+  /** Number of channels open now. */
+  int size() {
+    return channels.size();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (ManagedChannel ch : channels.values()) {
+      ch.shutdown();
+    }
+    for (ManagedChannel ch : channels.values()) {
+      try {
+        if (!ch.awaitTermination(2, TimeUnit.SECONDS)) {
+          ch.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        ch.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    channels.clear();
+  }
+}
