@@ -1,7 +1,10 @@
 package io.kvstore.ring;
 
 import com.google.protobuf.ByteString;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -21,14 +24,23 @@ public final class KeyHash {
 
     private static final byte OPEN = '{';
     private static final byte CLOSE = '}';
+    private static final long LOW_BITS = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long OPEN_WORD = LOW_BITS * OPEN;
+    private static final long CLOSE_WORD = LOW_BITS * CLOSE;
+
+    private static final VarHandle LONG_LE_ARRAY =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE_BUFFER =
+            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private KeyHash() {}
 
     /** The ring position (unsigned) of {@code key}. */
     public static long of(byte[] key) {
-        int open = indexOf(key, OPEN, 0);
+        int open = indexOf(key, OPEN_WORD, 0);
         if (open >= 0) {
-            int close = indexOf(key, CLOSE, open + 1);
+            int close = indexOf(key, CLOSE_WORD, open + 1);
             if (close > open + 1) {
                 return Xxh64.hash(key, open + 1, close - open - 1, 0L);
             }
@@ -38,19 +50,19 @@ public final class KeyHash {
 
     /** The ring position (unsigned) of {@code key}. Reads the bytes in place when the string is flat. */
     public static long of(ByteString key) {
-        int open = indexOf(key, OPEN, 0);
-        int from = 0;
-        int to = key.size();
+        ByteBuffer view = key.asReadOnlyByteBuffer();
+        // The view may start at a non-zero position in a shared backing array; all indexes are absolute.
+        int from = view.position();
+        int to = view.limit();
+        int open = indexOf(view, OPEN_WORD, from, to);
         if (open >= 0) {
-            int close = indexOf(key, CLOSE, open + 1);
+            int close = indexOf(view, CLOSE_WORD, open + 1, to);
             if (close > open + 1) {
                 from = open + 1;
                 to = close;
             }
         }
-        ByteBuffer view = key.asReadOnlyByteBuffer();
-        // asReadOnlyByteBuffer may start at a non-zero position in a shared backing array; index from it.
-        return Xxh64.hash(view, view.position() + from, to - from, 0L);
+        return Xxh64.hash(view, from, to - from, 0L);
     }
 
     /** The ring position (unsigned) of the UTF-8 bytes of {@code key}. A convenience: it allocates. */
@@ -73,9 +85,43 @@ public final class KeyHash {
         return key;
     }
 
-    private static int indexOf(byte[] bytes, byte b, int from) {
-        for (int i = from; i < bytes.length; i++) {
+    /**
+     * The first index at or after {@code from} holding the byte repeated in {@code pattern}, or -1. Eight
+     * bytes at a time: in {@code x = word ^ pattern} a matching byte is zero, and {@code (x - 0x01..) & ~x &
+     * 0x80..} sets the top bit of the lowest zero byte (higher bytes may be marked falsely, never lower ones),
+     * so the lowest set bit names the first match in little-endian order.
+     */
+    private static int indexOf(byte[] bytes, long pattern, int from) {
+        int i = from;
+        for (; i + 8 <= bytes.length; i += 8) {
+            long x = (long) LONG_LE_ARRAY.get(bytes, i) ^ pattern;
+            long found = (x - LOW_BITS) & ~x & HIGH_BITS;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        byte b = (byte) pattern;
+        for (; i < bytes.length; i++) {
             if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** As {@link #indexOf(byte[], long, int)}, over {@code buffer[from, to)} (absolute indexes). */
+    private static int indexOf(ByteBuffer buffer, long pattern, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONG_LE_BUFFER.get(buffer, i) ^ pattern;
+            long found = (x - LOW_BITS) & ~x & HIGH_BITS;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+        }
+        byte b = (byte) pattern;
+        for (; i < to; i++) {
+            if (buffer.get(i) == b) {
                 return i;
             }
         }

@@ -28,11 +28,31 @@ public final class ShardLookup {
     private final int[] shardIndexByRange;
     /** Shard ids in ascending order; position = shard index. */
     private final long[] shardIds;
+    /**
+     * {@code floorByBucket[b]}: the index of the range holding the first hash of bucket {@code b} (the top
+     * {@link #BUCKET_BITS} bits of a hash); entry {@code BUCKETS} is the last range. A hash of bucket b lies in
+     * a range between {@code floorByBucket[b]} and {@code floorByBucket[b + 1]}: a few neighbouring starts,
+     * usually one cache line, instead of a search over the whole array.
+     */
+    private final int[] floorByBucket;
+
+    private static final int BUCKET_BITS = 12;
+    private static final int BUCKETS = 1 << BUCKET_BITS;
 
     private ShardLookup(long[] flippedStarts, int[] shardIndexByRange, long[] shardIds) {
         this.flippedStarts = flippedStarts;
         this.shardIndexByRange = shardIndexByRange;
         this.shardIds = shardIds;
+        this.floorByBucket = new int[BUCKETS + 1];
+        int r = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            long bucketStart = ((long) b << (64 - BUCKET_BITS)) ^ Long.MIN_VALUE;
+            while (r + 1 < flippedStarts.length && flippedStarts[r + 1] <= bucketStart) {
+                r++;
+            }
+            floorByBucket[b] = r;
+        }
+        floorByBucket[BUCKETS] = flippedStarts.length - 1;
     }
 
     /**
@@ -79,9 +99,12 @@ public final class ShardLookup {
 
     /** The dense index of the shard that owns the (unsigned) hash. */
     public int shardIndexForHash(long hash) {
-        int i = Arrays.binarySearch(flippedStarts, hash ^ Long.MIN_VALUE);
-        // Not found: i = -(insertion point) - 1, and the owner is the range just before the insertion point.
-        // The first start is 0 (validated), so that range always exists.
+        int bucket = (int) (hash >>> (64 - BUCKET_BITS));
+        int lo = floorByBucket[bucket];
+        int hi = floorByBucket[bucket + 1];
+        int i = Arrays.binarySearch(flippedStarts, lo, hi + 1, hash ^ Long.MIN_VALUE);
+        // Not found: i = -(insertion point) - 1, and the owner is the range just before the insertion point,
+        // which is at least lo because the start at lo is at or below the bucket's first hash.
         return shardIndexByRange[i >= 0 ? i : -i - 2];
     }
 

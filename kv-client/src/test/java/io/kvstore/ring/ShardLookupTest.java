@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -67,11 +68,15 @@ class ShardLookupTest {
 
     /** Random partitions of the ring: the binary search agrees with a linear scan, including at boundaries. */
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 4, 5})
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
     void agreesWithLinearScanOnRandomPartitions(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int cuts = random.nextInt(1, 200);
-        long[] points = random.longs(cuts).distinct().filter(p -> p != 0).toArray();
+        // Random cut points, and cut points at and next to the lookup's internal bucket edges (multiples of
+        // 2^52), where an off-by-one would show.
+        long[] points = LongStream.concat(random.longs(cuts),
+                random.longs(cuts, 0, 4096).map(b -> (b << 52) + random.nextInt(-1, 2)))
+                .distinct().filter(p -> p != 0).toArray();
         long[] sorted = Arrays.stream(points).map(p -> p ^ Long.MIN_VALUE).sorted().map(p -> p ^ Long.MIN_VALUE)
                 .toArray();
         int shardCount = random.nextInt(1, 20);
@@ -92,6 +97,10 @@ class ShardLookupTest {
         ShardLookup lookup = ShardLookup.of(shards);
 
         List<Long> probes = new ArrayList<>(List.of(0L, 1L, TOP, Long.MIN_VALUE, Long.MAX_VALUE));
+        for (long b = 0; b < 4096; b += random.nextInt(1, 64)) {
+            probes.add(b << 52);
+            probes.add((b << 52) - 1);
+        }
         for (long p : sorted) {
             probes.add(p);
             probes.add(p - 1);

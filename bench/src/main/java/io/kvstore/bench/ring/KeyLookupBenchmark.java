@@ -7,6 +7,7 @@ import io.kvstore.proto.v1.Shard;
 import io.kvstore.ring.KeyHash;
 import io.kvstore.ring.RoutingTable;
 import io.kvstore.ring.ShardRing;
+import io.kvstore.ring.Xxh64;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +78,13 @@ public class KeyLookupBenchmark {
         int i = next;
         next = (i + 1) & (POOL - 1);
         return i;
+    }
+
+    /** XXH64 of the whole key, without the hash-tag scan. */
+    @Benchmark
+    public long xxh64Only() {
+        byte[] key = keys[nextIndex()];
+        return Xxh64.hash(key, 0, key.length, 0L);
     }
 
     /** XXH64 of the key (with the hash-tag scan), nothing else. */
