@@ -302,6 +302,7 @@ public final class StoreBatch implements AutoCloseable {
     Pending p = pending.get(groupId);
     if (p == null) {
       GroupStorage g = store.group(groupId);
+      g.checkHealthy(); // never write into a group whose log cannot be read
       p = new Pending(g);
       pending.put(groupId, p);
       if (!g.exists()) {
