@@ -1,7 +1,6 @@
 package io.kvstore.ring;
 
 import io.kvstore.proto.v1.HashRange;
-import java.math.BigInteger;
 
 /**
  * Small helpers for {@link HashRange}s, the half-open arcs {@code [start, end)} of the unsigned 64-bit hash
@@ -10,8 +9,6 @@ import java.math.BigInteger;
  * <p>Stateless and thread-safe.
  */
 public final class HashRanges {
-
-    private static final BigInteger TWO_TO_64 = BigInteger.ONE.shiftLeft(64);
 
     private HashRanges() {}
 
@@ -36,7 +33,7 @@ public final class HashRanges {
         return isEmpty(range) ? 0.0 : width(range.getStart(), range.getEnd()) / 0x1p64;
     }
 
-    /** The number of hashes in {@code [start, end)} (end 0 = 2^64), as a double. */
+    /** The number of hashes in the non-empty range {@code [start, end)} (end 0 = 2^64), as a double. */
     static double width(long start, long end) {
         // end - start wraps correctly for end = 0 except when start = 0 too (the whole ring).
         long w = end - start;
@@ -59,10 +56,5 @@ public final class HashRanges {
     /** A hash in hex, zero-padded to 16 digits. */
     public static String hex(long value) {
         return String.format("0x%016x", value);
-    }
-
-    /** The upper bound as an exact number (2^64 for {@code end = 0}); for messages and tests. */
-    static BigInteger endExact(long end) {
-        return end == 0 ? TWO_TO_64 : new BigInteger(Long.toUnsignedString(end));
     }
 }

@@ -41,6 +41,7 @@ public final class RoutingTable {
     private final ShardLookup lookup;
     /** Shards by dense index of {@link #lookup} (ascending id). */
     private final Shard[] shards;
+    private final List<Shard> shardList;
     /** Position of each shard (by dense index) within {@code map.getShardsList()}. */
     private final int[] mapPositions;
     private final Map<Long, Node> nodesById;
@@ -50,6 +51,7 @@ public final class RoutingTable {
         this.map = map;
         this.lookup = lookup;
         this.shards = shards;
+        this.shardList = List.of(shards);
         this.mapPositions = mapPositions;
         this.nodesById = nodesById;
     }
@@ -172,7 +174,7 @@ public final class RoutingTable {
 
     /** All shards, ascending by id. */
     public List<Shard> shards() {
-        return List.of(shards);
+        return shardList;
     }
 
     /** The node with this id, if the map has it. */
