@@ -35,6 +35,8 @@ import io.kvstore.proto.v1.Shard;
 import io.kvstore.proto.v1.TxnOp;
 import io.kvstore.proto.v1.TxnRequest;
 import io.kvstore.proto.v1.TxnResponse;
+import io.kvstore.server.proto.NodeInternalGrpc;
+import io.kvstore.server.proto.ScanShardRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,9 +62,9 @@ import java.util.function.Function;
  * caller sees a result, or a {@link KvException} once the policy gives up. Writes carry the client id and a
  * sequence number that retries reuse, so a retried write is applied at most once.
  *
- * <p>Batch calls are split per shard, sent in parallel and merged back in request order. Scan is served
- * across shards by the node it is sent to (kv.proto: the node merges every shard's keys in key order);
- * {@link #scan(ScanRequest, int)} follows its continuation tokens, each page retried on its own.
+ * <p>Batch calls are split per shard, sent in parallel and merged back in request order. {@link
+ * #scan(ScanRequest, int)} is split per shard too, read in parallel and merged in key order;
+ * {@link #scanPage} sends one page of the public Scan to one node, which merges the shards itself.
  *
  * <p>Where the client may choose among nodes (STALE reads: any replica; LINEARIZABLE reads with
  * {@link Builder#followerReads}: any voter; the replica that forwards when a shard's leader is unknown; the
@@ -195,13 +197,58 @@ public final class KvClient implements AutoCloseable {
   }
 
   /**
-   * Every key of the scan, in key order, following continuation tokens: at most {@code maxKeys} of them
-   * (0: all). Each page has the client's deadline and is retried on its own.
+   * Every key of the scan, in key order: at most {@code maxKeys} of them (0: all); {@code request.limit}
+   * is the page size (0: 1,000). The scan is split per shard: each shard is read page by page at its
+   * leader (any replica for STALE) in parallel, and the pages are merged in key order on the client. Each
+   * shard page has the client's deadline and is retried on its own. Against a node without the per-shard
+   * read (or a map without shards) the client pages through the node's own cross-shard Scan instead.
    */
   public CompletableFuture<List<KeyValue>> scan(ScanRequest request, int maxKeys) {
     if (maxKeys < 0) {
       throw new IllegalArgumentException("maxKeys must be 0 (all) or more, got " + maxKeys);
     }
+    if (!request.getContinuationToken().isEmpty()) {
+      return scanThroughNode(request, maxKeys);
+    }
+    return viewForCall("scan", Deadline.after(deadline)).thenCompose(view -> {
+      if (!view.routable()) {
+        return scanThroughNode(request, maxKeys);
+      }
+      return scanPerShard(view, request, maxKeys).handle((kvs, error) -> {
+        if (error != null && Failure.unwrap(error) instanceof KvException kv
+            && kv.code() == Status.Code.UNIMPLEMENTED) {
+          return scanThroughNode(request, maxKeys);
+        }
+        return error == null ? CompletableFuture.completedFuture(kvs) : CompletableFuture.<List<KeyValue>>failedFuture(error);
+      }).thenCompose(f -> f);
+    });
+  }
+
+  private CompletableFuture<List<KeyValue>> scanPerShard(ClusterView view, ScanRequest request, int maxKeys) {
+    ByteString start;
+    ByteString end;
+    if (request.getSelectorCase() == ScanRequest.SelectorCase.RANGE) {
+      start = request.getRange().getStart();
+      end = request.getRange().getEnd();
+    } else {
+      start = request.getPrefix();
+      end = ScanMerge.prefixEnd(request.getPrefix());
+    }
+    Routing routing = readRouting(request.getConsistency());
+    int pageSize = request.getLimit() == 0 ? 1000 : request.getLimit();
+    List<Long> shardIds = view.table().shards().stream().map(Shard::getId).toList();
+    return ScanMerge.run(shardIds, start, maxKeys, pageSize, (shardId, from, limit) ->
+        callShard("scan shard " + shardId, v -> v.routable() ? v.table().shard(shardId).orElse(null) : null,
+            routing, 0, NodeInternalGrpc.getScanShardMethod(),
+            h -> ScanShardRequest.newBuilder().setClusterId(h.getClusterId()).setShardId(shardId)
+                .setStart(from).setEnd(end).setLimit(limit).setKeysOnly(request.getKeysOnly())
+                .setConsistency(request.getConsistency()).build(),
+            r -> ResponseHeader.getDefaultInstance())
+            .thenApply(r -> new ScanMerge.Page(r.getKvsList(), r.getMayHaveMore())));
+  }
+
+  /** Pages through the cross-shard Scan of whichever node the balancer picks. */
+  private CompletableFuture<List<KeyValue>> scanThroughNode(ScanRequest request, int maxKeys) {
     List<KeyValue> out = new ArrayList<>();
     return scanFrom(request, maxKeys, out).thenApply(v -> out);
   }
@@ -321,19 +368,27 @@ public final class KvClient implements AutoCloseable {
   private <Req, Resp> CompletableFuture<Resp> call(String op, ByteString routingKey, Routing routing,
       long sequence, MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
       Function<Resp, ResponseHeader> headerOf) {
+    Function<ClusterView, Shard> shardOf = routingKey == null ? view -> null
+        : view -> view.routable() ? view.table().shardForKey(routingKey) : null;
+    return callShard(op, shardOf, routing, sequence, method, request, headerOf);
+  }
+
+  private <Req, Resp> CompletableFuture<Resp> callShard(String op, Function<ClusterView, Shard> shardOf,
+      Routing routing, long sequence, MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
+      Function<Resp, ResponseHeader> headerOf) {
     Deadline dl = Deadline.after(deadline);
     return shared.retrier.run(op, dl, (number, d) -> shared.refresher.viewFor(d)
-        .thenCompose(view -> attempt(view, d, routingKey, routing, sequence, method, request, headerOf)));
+        .thenCompose(view -> attempt(view, d, shardOf.apply(view), routing, sequence, method, request,
+            headerOf)));
   }
 
   private CompletableFuture<ClusterView> viewForCall(String op, Deadline dl) {
     return shared.retrier.run(op, dl, (number, d) -> shared.refresher.viewFor(d));
   }
 
-  private <Req, Resp> CompletableFuture<Resp> attempt(ClusterView view, Deadline dl, ByteString routingKey,
+  private <Req, Resp> CompletableFuture<Resp> attempt(ClusterView view, Deadline dl, Shard shard,
       Routing routing, long sequence, MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
       Function<Resp, ResponseHeader> headerOf) {
-    Shard shard = routingKey != null && view.routable() ? view.table().shardForKey(routingKey) : null;
     Target target = choose(shard, routing);
     RequestHeader.Builder header = RequestHeader.newBuilder()
         .setClusterId(view.clusterId())
