@@ -895,4 +895,12 @@ class RaftCore {
   boolean canCommitAt(long index) {
     return log.termOrZero(index) == term;
   }
+
+  /**
+   * The largest index a quorum of voters has (Raft §5.3), given each voter's match index. Package-private
+   * for the same reason as {@link #canCommitAt(long)}.
+   */
+  long quorumIndex(java.util.function.LongUnaryOperator match) {
+    return membership.committedIndex(match);
+  }
 }

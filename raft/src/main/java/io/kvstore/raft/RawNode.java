@@ -61,6 +61,11 @@ public final class RawNode {
     this.core = core;
   }
 
+  /** For tests in this package: the core's internals. */
+  RaftCore core() {
+    return core;
+  }
+
   public long id() {
     return core.id;
   }

@@ -316,7 +316,7 @@ final class Replication {
   /** Raft §5.3 and §5.4.2; the rule itself is {@link RaftCore#canCommitAt(long)}. */
   boolean maybeCommit() {
     long mci =
-        c.membership.committedIndex(
+        c.quorumIndex(
             v -> {
               if (v == c.id) {
                 return c.log.stableLastIndex();
