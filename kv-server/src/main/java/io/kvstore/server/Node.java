@@ -1,48 +1,150 @@
 package io.kvstore.server;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.util.MutableHandlerRegistry;
 import io.kvstore.proto.v1.ClusterGrpc;
 import io.kvstore.proto.v1.ClusterMap;
+import io.kvstore.proto.v1.KVGrpc;
 import io.kvstore.proto.v1.Limits;
 import io.kvstore.proto.v1.NodeStatus;
+import io.kvstore.ring.RoutingTable;
+import io.kvstore.server.cluster.LocalClusterMap;
 import io.kvstore.server.grpc.ClusterService;
+import io.kvstore.server.grpc.ForwardingMarker;
+import io.kvstore.server.grpc.KvService;
+import io.kvstore.server.grpc.NodeInternalService;
+import io.kvstore.server.grpc.PeerChannels;
+import io.kvstore.server.grpc.RequestValidator;
+import io.kvstore.server.metrics.GrpcServerMetrics;
 import io.kvstore.server.metrics.MetricsServer;
+import io.kvstore.server.proto.NodeInternalGrpc;
+import io.kvstore.server.replica.LeaderHint;
+import io.kvstore.server.replica.ShardReplicas;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One kvstore node: its gRPC server (public services, health, reflection) and its metrics endpoint.
+ * One kvstore node: its gRPC server (KV, Cluster, node-to-node services, health, reflection), its metrics
+ * endpoint, its copy of the cluster map and the shard replicas under them.
  *
- * <p>Lifecycle: {@link #start} binds the ports and returns once the node serves; {@link #close} stops
- * accepting requests, lets in-flight ones finish for a bounded time, then releases everything. Not
- * restartable: start a new {@code Node} on the same data dir instead.
+ * <p>Lifecycle: {@link #start} binds the ports, loads (or bootstraps) the cluster map, starts the replicas
+ * and returns once the node serves. Tests that need every node's port before any map exists use {@link
+ * #bind} (ports only; the node answers health checks, everything else UNIMPLEMENTED) and then {@link
+ * #serve} with the initial cluster. {@link #close}: health turns NOT_SERVING, the replicas hand their
+ * leaderships away, the server stops accepting calls and lets in-flight ones end (bounded by the config's
+ * shutdown timeout), then the replicas flush and close their storage. Not restartable: start a new
+ * {@code Node} on the same data dir instead; it resumes from disk.
  */
 public final class Node implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+
   /** Build version reported in NodeStatus. */
   public static final String VERSION = "0.1.0-SNAPSHOT";
 
-  private final NodeConfig config;
-  private final long startedAtNanos = System.nanoTime();
-  private final HealthStatusManager health = new HealthStatusManager();
-  private Server server;
-  private MetricsServer metrics;
+  /** The largest request the transport accepts: kv.proto's 64 MiB in all, plus room for framing. */
+  static final int MAX_INBOUND_BYTES = (int) RequestValidator.MAX_REQUEST_BYTES + (1 << 20);
 
-  private Node(NodeConfig config) {
-    this.config = config;
+  /** The replicas a node runs under its services. */
+  public interface ReplicaHost extends AutoCloseable {
+    ShardReplicas replicas();
+
+    /** Services the replicas serve on the node's gRPC port (the node-to-node Raft transport). */
+    List<BindableService> services();
+
+    /**
+     * Asks every shard this node leads to hand leadership to another replica, and returns once none is
+     * led here or {@code timeout} passed. Best effort: a shard with no other live replica keeps its
+     * leader.
+     */
+    void transferLeadershipsAway(Duration timeout);
+
+    /** Stops the replicas: flushes and closes storage. Blocks until done. */
+    @Override
+    void close();
   }
 
-  /** Starts a node and returns once its ports are bound and it answers health checks. */
+  /** Starts a node's replicas over its cluster map. */
+  @FunctionalInterface
+  public interface ReplicaHostFactory {
+    /**
+     * Starts the replicas of {@code map}'s shards that have a replica on {@code config.nodeId()}; returns
+     * once they run (their groups may still be electing leaders).
+     */
+    ReplicaHost start(NodeConfig config, RoutingTable map, PrometheusRegistry registry);
+  }
+
+  /** The multi-Raft replicas (worker loop, transport, Raft groups, state machine) of the replica package. */
+  static final ReplicaHostFactory REAL_REPLICAS =
+      (config, table, metricRegistry) -> {
+        throw new UnsupportedOperationException(
+            "the multi-Raft replicas are not wired in yet (kv-server replica package)");
+      };
+
+  private final NodeConfig config;
+  private final ReplicaHostFactory replicaFactory;
+  private final long startedAtNanos = System.nanoTime();
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final MutableHandlerRegistry services = new MutableHandlerRegistry();
+  private final PrometheusRegistry registry;
+  private final ExecutorService executor;
+  private MetricsServer metrics;
+  private Server server;
+  private LocalClusterMap map;
+  private ReplicaHost replicaHost;
+  private PeerChannels channels;
+  private boolean closed;
+
+  private Node(NodeConfig config, ReplicaHostFactory replicaFactory) {
+    this.config = config;
+    this.replicaFactory = replicaFactory;
+    this.executor = Executors.newFixedThreadPool(
+        Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+        daemonThreads("kv-service-" + config.nodeId() + "-"));
+    this.registry = new PrometheusRegistry();
+  }
+
+  /** Starts a node with the real multi-Raft replicas; see {@link #start(NodeConfig, ReplicaHostFactory)}. */
   public static Node start(NodeConfig config) {
-    Node node = new Node(config);
+    return start(config, REAL_REPLICAS);
+  }
+
+  /** Binds the node's ports and serves the cluster of {@code config.initialCluster()} (or the stored map). */
+  public static Node start(NodeConfig config, ReplicaHostFactory replicaFactory) {
+    Node node = bind(config, replicaFactory);
     try {
-      node.doStart();
+      node.serve(config.initialCluster());
+      return node;
+    } catch (RuntimeException e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Binds the gRPC and metrics ports (port 0: any free one) and answers health checks (NOT_SERVING) and
+   * reflection; {@link #serve} starts the rest.
+   */
+  public static Node bind(NodeConfig config, ReplicaHostFactory replicaFactory) {
+    Node node = new Node(config, replicaFactory);
+    try {
+      node.doBind();
       return node;
     } catch (RuntimeException | IOException e) {
       node.close();
@@ -54,20 +156,89 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private void doStart() throws IOException {
+  private void doBind() throws IOException {
     Files.createDirectories(config.dataDir());
     if (config.metricsPort() >= 0) {
-      metrics = MetricsServer.start(config.grpcHost(), config.metricsPort());
+      metrics = MetricsServer.start(config.grpcHost(), config.metricsPort(), registry);
     }
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
-            .addService(new ClusterService(this::clusterMap, this::nodeStatus))
+            .maxInboundMessageSize(MAX_INBOUND_BYTES)
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
+            .fallbackHandlerRegistry(services)
+            .intercept(new ForwardingMarker())
+            .intercept(new GrpcServerMetrics(registry))
             .build()
             .start();
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+    health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+    health.setStatus(KVGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+  }
+
+  /**
+   * Loads the cluster map from the data dir, or bootstraps it from {@code initialCluster}; starts the
+   * replicas and the services. Returns once the node serves (shards may still be electing).
+   *
+   * @throws IllegalStateException when the data dir belongs to another cluster, or holds no map and
+   *     {@code initialCluster} is empty or does not name this node
+   */
+  public synchronized void serve(List<NodeConfig.InitialMember> initialCluster) {
+    if (closed || map != null) {
+      throw new IllegalStateException("serve() runs once, on a bound node");
+    }
+    if (!initialCluster.isEmpty()
+        && initialCluster.stream().noneMatch(m -> m.id() == config.nodeId())) {
+      throw new IllegalStateException(
+          "the initial cluster does not name this node (id " + config.nodeId() + ")");
+    }
+    map =
+        LocalClusterMap.loadOrBootstrap(
+            config.dataDir(),
+            config.clusterId(),
+            initialCluster.stream()
+                .map(
+                    m ->
+                        io.kvstore.proto.v1.Node.newBuilder()
+                            .setId(m.id())
+                            .setAddress(m.address())
+                            .setWeight(m.weight())
+                            .build())
+                .toList(),
+            config.shardCount(),
+            config.replicationFactor(),
+            Limits.newBuilder()
+                .setMaxKeyBytes(4096)
+                .setMaxValueBytes(config.maxValueBytes())
+                .setMaxBatchKeys(10_000)
+                .build());
+    if (map.node(config.nodeId()).isEmpty()) {
+      throw new IllegalStateException(
+          "the cluster map of '" + map.clusterId() + "' has no node " + config.nodeId());
+    }
+    String mapped = map.node(config.nodeId()).get().getAddress();
+    if (!mapped.equals(grpcAddress())) {
+      log.warn("node {} serves on {} but the cluster map names {}: peers will not reach it",
+          config.nodeId(), grpcAddress(), mapped);
+    }
+    services.addService(new ClusterService(this::clusterMap, this::nodeStatus));
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.SERVING);
+
+    replicaHost = replicaFactory.start(config, map.table(), registry);
+    for (BindableService s : replicaHost.services()) {
+      services.addService(s);
+    }
+    channels =
+        new PeerChannels(
+            config.nodeId(), id -> map.node(id).map(n -> n.getAddress()).orElse(null));
+    ShardReplicas replicas = replicaHost.replicas();
+    services.addService(new KvService(config.nodeId(), map, replicas, channels, executor));
+    services.addService(new NodeInternalService(config.nodeId(), map, replicas, executor));
+    health.setStatus(KVGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    health.setStatus(NodeInternalGrpc.SERVICE_NAME, ServingStatus.SERVING);
+    log.info("node {} of cluster '{}' serves {} shards on {} (map epoch {})",
+        config.nodeId(), map.clusterId(), replicas.localShards().size(), grpcAddress(), map.epoch());
   }
 
   /** The port the gRPC server listens on (useful when started with port 0). */
@@ -84,12 +255,29 @@ public final class Node implements AutoCloseable {
     return config.grpcHost() + ":" + grpcPort();
   }
 
+  public long nodeId() {
+    return config.nodeId();
+  }
+
+  /** The node's metric registry (exported on /metrics when the metrics port is on). */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  /** This node's replicas (for tests and tools in the same process). */
+  public ShardReplicas replicas() {
+    return replicaHost.replicas();
+  }
+
   private io.kvstore.proto.v1.Node self() {
     io.kvstore.proto.v1.Node.Builder b =
         io.kvstore.proto.v1.Node.newBuilder()
             .setId(config.nodeId())
             .setAddress(grpcAddress())
             .setWeight(1);
+    if (map != null) {
+      map.node(config.nodeId()).ifPresent(n -> b.setWeight(n.getWeight()));
+    }
     if (metrics != null) {
       b.setMetricsAddress(config.grpcHost() + ":" + metrics.port());
     }
@@ -97,40 +285,40 @@ public final class Node implements AutoCloseable {
   }
 
   ClusterMap clusterMap() {
-    ClusterMap.Builder map =
-        ClusterMap.newBuilder()
-            .setClusterId(config.clusterId())
-            .setEpoch(1)
-            .setReplicationFactor(3)
-            .setLimits(
-                Limits.newBuilder()
-                    .setMaxKeyBytes(4096)
-                    .setMaxValueBytes(1 << 20)
-                    .setMaxBatchKeys(10_000));
-    for (NodeConfig.InitialMember m : config.initialCluster()) {
-      map.addNodes(
-          m.id() == config.nodeId()
-              ? self()
-              : io.kvstore.proto.v1.Node.newBuilder()
-                  .setId(m.id())
-                  .setAddress(m.address())
-                  .setWeight(1)
-                  .build());
+    ShardReplicas replicas = replicaHost == null ? null : replicaHost.replicas();
+    ClusterMap served =
+        map.toClusterMap(
+            shard -> {
+              if (replicas == null) {
+                return null;
+              }
+              LeaderHint h = replicas.leaderHint(shard);
+              return h.known() ? new long[] {h.nodeId(), h.term()} : null;
+            });
+    ClusterMap.Builder b = served.toBuilder();
+    for (int i = 0; i < b.getNodesCount(); i++) {
+      if (b.getNodes(i).getId() == config.nodeId() && metrics != null) {
+        b.setNodes(i, b.getNodes(i).toBuilder().setMetricsAddress(self().getMetricsAddress()));
+      }
     }
-    if (config.initialCluster().stream().noneMatch(m -> m.id() == config.nodeId())) {
-      map.addNodes(self());
-    }
-    return map.build();
+    return b.build();
   }
 
   NodeStatus nodeStatus() {
-    return NodeStatus.newBuilder()
-        .setNode(self())
-        .setClusterId(config.clusterId())
-        .setEpoch(1)
-        .setVersion(VERSION)
-        .setUptimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAtNanos))
-        .build();
+    NodeStatus.Builder b =
+        NodeStatus.newBuilder()
+            .setNode(self())
+            .setClusterId(config.clusterId())
+            .setEpoch(map.epoch())
+            .setVersion(VERSION)
+            .setUptimeMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAtNanos));
+    if (replicaHost != null) {
+      ShardReplicas replicas = replicaHost.replicas();
+      for (long shard : replicas.localShards()) {
+        replicas.status(shard).ifPresent(b::addShards);
+      }
+    }
+    return b.build();
   }
 
   /** Blocks until the gRPC server terminates (after {@link #close} from another thread). */
@@ -139,21 +327,55 @@ public final class Node implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
     health.enterTerminalState();
+    if (replicaHost != null) {
+      try {
+        replicaHost.transferLeadershipsAway(config.shutdownTimeout().dividedBy(2));
+      } catch (RuntimeException e) {
+        log.warn("node {}: handing leaderships away failed: {}", config.nodeId(), e.toString());
+      }
+    }
     if (server != null) {
       server.shutdown();
       try {
-        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (!server.awaitTermination(left, TimeUnit.NANOSECONDS)) {
           server.shutdownNow();
+          server.awaitTermination(1, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
         server.shutdownNow();
         Thread.currentThread().interrupt();
       }
     }
+    if (replicaHost != null) {
+      try {
+        replicaHost.close();
+      } catch (RuntimeException e) {
+        log.error("node {}: closing the replicas failed", config.nodeId(), e);
+      }
+    }
+    if (channels != null) {
+      channels.close();
+    }
+    executor.shutdownNow();
     if (metrics != null) {
       metrics.close();
     }
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 }

@@ -22,9 +22,13 @@ public final class MetricsServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts serving on {@code host:port} (port 0: any free port). */
+  /** Starts serving a new registry on {@code host:port} (port 0: any free port). */
   public static MetricsServer start(String host, int port) {
-    PrometheusRegistry registry = new PrometheusRegistry();
+    return start(host, port, new PrometheusRegistry());
+  }
+
+  /** Starts serving {@code registry}, plus JVM metrics, on {@code host:port} (port 0: any free port). */
+  public static MetricsServer start(String host, int port, PrometheusRegistry registry) {
     JvmMetrics.builder().register(registry);
     try {
       HTTPServer server =
