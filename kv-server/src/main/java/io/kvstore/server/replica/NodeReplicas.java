@@ -1,0 +1,354 @@
+package io.kvstore.server.replica;
+
+import io.grpc.BindableService;
+import io.kvstore.proto.v1.ClusterMap;
+import io.kvstore.proto.v1.Consistency;
+import io.kvstore.proto.v1.Replica;
+import io.kvstore.proto.v1.Shard;
+import io.kvstore.proto.v1.ShardStatus;
+import io.kvstore.server.cache.HotValueCache;
+import io.kvstore.server.statemachine.EntryCodec;
+import io.kvstore.server.transport.RaftTransportClient;
+import io.kvstore.server.transport.RaftTransportService;
+import io.kvstore.server.transport.TransportStats;
+import io.kvstore.server.worker.GroupReplica;
+import io.kvstore.server.worker.NodeMetrics;
+import io.kvstore.server.worker.RaftWorker;
+import io.kvstore.server.worker.WorkerContext;
+import io.kvstore.storage.Durability;
+import io.kvstore.storage.NodeStore;
+import io.kvstore.storage.StoreBatch;
+import io.kvstore.storage.StoreStats;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shard replicas of one node: the {@link ShardReplicas} the gRPC services call, and the machinery
+ * behind it (one RocksDB {@link NodeStore}, the multi-Raft {@link RaftWorker} loops, the node-to-node
+ * transport, the KV state machines and the hot-value cache).
+ *
+ * <h2>Use from {@code Node}</h2>
+ * <pre>{@code
+ * NodeReplicas replicas = NodeReplicas.start(nodeId, clusterId, dataDir, clusterMap, options, registry);
+ * serverBuilder.addService(replicas.transportService());    // RaftTransport.Send, on the node's gRPC port
+ * ... serve ...
+ * replicas.shutdown(Duration.ofSeconds(5));                  // SIGTERM: hand leaderships away, then close
+ * }</pre>
+ * Peers are reached at the addresses of {@code clusterMap}'s nodes; connections are opened lazily and
+ * retried with backoff, so the gRPC server may start after this, and peers may start in any order.
+ * {@link #setPeerAddress} updates an address (e.g. a node bound to port 0 in a test).
+ *
+ * <h2>Start-up</h2>
+ * The store lives in {@code <dataDir>/store}. For every shard of the map that has a replica on this node:
+ * if the store has it, the replica restarts from disk (log, hard state, applied data, exactly-once table);
+ * otherwise it is bootstrapped with the map's replicas as its initial membership ({@link ShardBootstrap}),
+ * identically on every initial member. Shards on disk but not in the map are left alone.
+ *
+ * <h2>Threads</h2>
+ * {@code ReplicaOptions.loopThreads} worker threads drive the groups (shard ids in ascending order, dealt
+ * round-robin). Every public method is thread-safe and returns at once; futures complete on a small
+ * callback pool ({@code kv-replicas-callback-*}), never on a loop thread.
+ */
+public final class NodeReplicas implements ShardReplicas, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeReplicas.class);
+
+  private final long nodeId;
+  private final String clusterId;
+  private final NodeStore store;
+  private final HotValueCache cache;
+  private final TransportStats transportStats = new TransportStats();
+  private final RaftTransportClient transport;
+  private final RaftTransportService transportService;
+  private final ExecutorService callbacks;
+  private final Map<Long, GroupReplica> groups = new ConcurrentHashMap<>();
+  private final Map<Long, RaftWorker> workerOf = new HashMap<>();
+  private final List<RaftWorker> workers = new ArrayList<>();
+  private final List<Long> shardIds;
+  private volatile boolean closed;
+
+  private NodeReplicas(long nodeId, String clusterId, NodeStore store, ClusterMap map, ReplicaOptions options,
+      PrometheusRegistry registry) {
+    this.nodeId = nodeId;
+    this.clusterId = clusterId;
+    this.store = store;
+    this.cache = new HotValueCache(options.cacheBytes());
+    Map<Long, String> addresses = new HashMap<>();
+    map.getNodesList().forEach(n -> addresses.put(n.getId(), n.getAddress()));
+    this.transport = new RaftTransportClient(clusterId, nodeId, addresses, options.maxTransportBatchBytes(),
+        Duration.ofMillis(50), Duration.ofSeconds(2), transportStats);
+    AtomicInteger threadNo = new AtomicInteger();
+    this.callbacks = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "kv-replicas-callback-" + nodeId + "-" + threadNo.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    NodeMetrics metrics = new NodeMetrics(registry, groups::values, store, cache, transportStats);
+    WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks);
+    this.transportService = new RaftTransportService(clusterId, nodeId, this::deliver, transportStats);
+
+    List<Shard> local = localShards(map, nodeId);
+    bootstrapMissing(local);
+    for (int i = 0; i < options.loopThreads(); i++) {
+      workers.add(new RaftWorker("kv-raft-loop-" + nodeId + "-" + i, ctx, transport,
+          Math.max(10_000, local.size() * 1_000)));
+    }
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < local.size(); i++) {
+      long id = local.get(i).getId();
+      GroupReplica g = new GroupReplica(id, ctx);
+      RaftWorker w = workers.get(i % workers.size());
+      w.add(g);
+      groups.put(id, g);
+      workerOf.put(id, w);
+      ids.add(id);
+    }
+    this.shardIds = List.copyOf(ids);
+  }
+
+  /**
+   * Opens (or creates) the node's store under {@code dataDir}, creates or restarts the replica of every
+   * shard of {@code map} hosted by {@code nodeId}, and starts the worker loops. Blocks while RocksDB
+   * recovers; returns with every replica running (leaders are elected in the background).
+   *
+   * @param registry where the replicas' metrics are registered (null: not exported)
+   * @throws io.kvstore.storage.StoreException if the store cannot be opened (another node's or cluster's
+   *     directory, corruption, disk full, ...)
+   */
+  public static NodeReplicas start(long nodeId, String clusterId, Path dataDir, ClusterMap map,
+      ReplicaOptions options, PrometheusRegistry registry) {
+    NodeStore store = NodeStore.open(dataDir.resolve("store"), nodeId, clusterId, options.storage());
+    try {
+      NodeReplicas r = new NodeReplicas(nodeId, clusterId, store, map, options, registry);
+      r.workers.forEach(RaftWorker::start);
+      log.info("node {}: {} shard replicas running on {} loop thread(s)", nodeId, r.shardIds.size(),
+          r.workers.size());
+      return r;
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  private static List<Shard> localShards(ClusterMap map, long nodeId) {
+    List<Shard> out = new ArrayList<>();
+    for (Shard s : map.getShardsList()) {
+      for (Replica r : s.getReplicasList()) {
+        if (r.getNodeId() == nodeId) {
+          out.add(s);
+          break;
+        }
+      }
+    }
+    out.sort((a, b) -> Long.compareUnsigned(a.getId(), b.getId()));
+    return out;
+  }
+
+  private void bootstrapMissing(List<Shard> local) {
+    StoreBatch batch = store.newBatch();
+    int created = 0;
+    for (Shard s : local) {
+      if (!store.group(s.getId()).exists()) {
+        ShardBootstrap.add(batch, s);
+        created++;
+      }
+    }
+    if (created == 0) {
+      batch.close();
+      return;
+    }
+    store.write(batch, Durability.SYNC);
+    log.info("node {}: bootstrapped {} new shard replicas", nodeId, created);
+  }
+
+  // ---------------------------------------------------------------- ShardReplicas
+
+  @Override
+  public CompletableFuture<CommandResult> propose(long shardId, Command command) {
+    GroupReplica g = groups.get(shardId);
+    RuntimeException refused = refusal(shardId, g);
+    if (refused == null && !g.isLeader()) {
+      refused = new NotLeaderException(shardId, g.leaderHint());
+    }
+    if (refused == null && !g.tryReserve()) {
+      refused = new ProposalQueueFullException("shard " + shardId + " has " + g.outstandingWrites()
+          + " writes waiting on node " + nodeId + "; retry with backoff");
+    }
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    CompletableFuture<CommandResult> f = new CompletableFuture<>();
+    workerOf.get(shardId).propose(g, EntryCodec.encode(command, System.currentTimeMillis()), f);
+    return f;
+  }
+
+  @Override
+  public CompletableFuture<ReadView> read(long shardId, Consistency consistency) {
+    GroupReplica g = groups.get(shardId);
+    RuntimeException refused = refusal(shardId, g);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    if (consistency == Consistency.CONSISTENCY_STALE) {
+      return CompletableFuture.completedFuture(g.staleView());
+    }
+    CompletableFuture<ReadView> f = new CompletableFuture<>();
+    workerOf.get(shardId).read(g, consistency, f);
+    return f;
+  }
+
+  private RuntimeException refusal(long shardId, GroupReplica g) {
+    if (g == null) {
+      return new ShardUnavailableException("node " + nodeId + " has no replica of shard " + shardId);
+    }
+    if (closed) {
+      return new ShardUnavailableException("node " + nodeId + " is shutting down");
+    }
+    if (g.failure() != null) {
+      return new ShardUnavailableException("shard " + shardId + " is stopped on node " + nodeId + ": "
+          + g.failure());
+    }
+    return null;
+  }
+
+  @Override
+  public List<Long> localShards() {
+    return shardIds;
+  }
+
+  @Override
+  public Optional<ShardStatus> status(long shardId) {
+    GroupReplica g = groups.get(shardId);
+    return g == null ? Optional.empty() : Optional.ofNullable(g.status());
+  }
+
+  @Override
+  public LeaderHint leaderHint(long shardId) {
+    GroupReplica g = groups.get(shardId);
+    return g == null ? LeaderHint.UNKNOWN : g.leaderHint();
+  }
+
+  // ---------------------------------------------------------------- node wiring
+
+  /** The {@code RaftTransport} service to add to the node's gRPC server. */
+  public BindableService transportService() {
+    return transportService;
+  }
+
+  /** Sets or changes the address ({@code host:port}) at which a peer node's gRPC server listens. */
+  public void setPeerAddress(long peerNodeId, String address) {
+    transport.setAddress(peerNodeId, address);
+  }
+
+  public long nodeId() {
+    return nodeId;
+  }
+
+  public String clusterId() {
+    return clusterId;
+  }
+
+  /** Shards this node's replicas lead right now. */
+  public int leadersHeld() {
+    int n = 0;
+    for (GroupReplica g : groups.values()) {
+      if (g.isLeader()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Storage write counters (synced batches = fsyncs). */
+  public StoreStats storeStats() {
+    return store.stats();
+  }
+
+  public TransportStats transportStats() {
+    return transportStats;
+  }
+
+  /** Hot-value cache counters. */
+  public HotValueCache cache() {
+    return cache;
+  }
+
+  /**
+   * Asks every shard this node leads to hand leadership to its most up-to-date follower (Raft thesis
+   * §3.10), and waits until it leads none or {@code timeout} passed. Writes to those shards fail with
+   * {@link NotLeaderException} meanwhile (the new leader is in the hint once known).
+   *
+   * @return how many shards this node still leads
+   */
+  public int transferLeadershipsAway(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long retry = 0;
+    while (leadersHeld() > 0 && System.nanoTime() - deadline < 0) {
+      if (System.nanoTime() - retry >= 0) {
+        for (RaftWorker w : workers) {
+          w.execute(() -> w.groups().forEach(GroupReplica::handOffLeadership));
+        }
+        // A transfer is abandoned after an election timeout: ask again after one.
+        retry = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    return leadersHeld();
+  }
+
+  /** SIGTERM: hands leaderships away (bounded by {@code transferTimeout}), then {@link #close()}. */
+  public void shutdown(Duration transferTimeout) {
+    if (!closed) {
+      int left = transferLeadershipsAway(transferTimeout);
+      if (left > 0) {
+        log.warn("node {}: still leading {} shards after {}; closing anyway", nodeId, left, transferTimeout);
+      }
+    }
+    close();
+  }
+
+  /**
+   * Stops the loops (pending writes fail with {@link ResultUnknownException} or
+   * {@link ShardUnavailableException}, reads with the latter), closes the transport and the store. No
+   * leadership transfer: followers elect a new leader after an election timeout. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    workers.forEach(RaftWorker::stop);
+    transport.close();
+    callbacks.shutdown();
+    try {
+      callbacks.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    store.close();
+    log.info("node {}: replicas closed", nodeId);
+  }
+
+  private boolean deliver(long groupId, io.kvstore.raft.proto.Message m) {
+    GroupReplica g = groups.get(groupId);
+    if (g == null || closed) {
+      return false;
+    }
+    return workerOf.get(groupId).deliver(g, m);
+  }
+}

@@ -1,0 +1,654 @@
+package io.kvstore.server.worker;
+
+import io.kvstore.proto.v1.Consistency;
+import io.kvstore.proto.v1.RaftRole;
+import io.kvstore.proto.v1.ShardStatus;
+import io.kvstore.raft.Config;
+import io.kvstore.raft.LogPosition;
+import io.kvstore.raft.ProposalRejectedException;
+import io.kvstore.raft.RawNode;
+import io.kvstore.raft.ReadState;
+import io.kvstore.raft.Ready;
+import io.kvstore.raft.Role;
+import io.kvstore.raft.SoftState;
+import io.kvstore.raft.Status;
+import io.kvstore.raft.proto.Entry;
+import io.kvstore.raft.proto.EntryType;
+import io.kvstore.raft.proto.Message;
+import io.kvstore.raft.proto.MessageType;
+import io.kvstore.raft.proto.SnapshotChunk;
+import io.kvstore.raft.proto.SnapshotMetadata;
+import io.kvstore.server.replica.LeaderHint;
+import io.kvstore.server.replica.NotLeaderException;
+import io.kvstore.server.replica.ReadView;
+import io.kvstore.server.replica.ResultUnknownException;
+import io.kvstore.server.replica.ShardUnavailableException;
+import io.kvstore.server.statemachine.EntryCodec;
+import io.kvstore.server.statemachine.KvStateMachine;
+import io.kvstore.server.statemachine.Outcome;
+import io.kvstore.server.statemachine.SessionTable;
+import io.kvstore.storage.GroupStorage;
+import io.kvstore.storage.IncomingSnapshot;
+import io.kvstore.storage.KeyValue;
+import io.kvstore.storage.ShardSnapshot;
+import io.kvstore.storage.StoreBatch;
+import java.nio.ByteBuffer;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's replica of one shard: its Raft core, its storage view, its state machine, and the writes
+ * and reads waiting on it. The {@link RaftWorker} that owns it calls the loop methods below, in the order
+ * a {@link Ready} requires, from its one thread; the volatile getters (role, leader, status, ...) may be
+ * read from any thread.
+ *
+ * <p>Invariants: a {@link Proposal} in {@code inflight} was appended at ({@code term}, {@code index}); it
+ * completes when the entry at {@code index} is applied, with the state machine's result if that entry
+ * has its term, else with {@link ResultUnknownException} (a new leader overwrote it, Raft §5.3), and also
+ * with that exception when this replica stops leading (the entry may still commit later). A read
+ * completes only once {@code applied >= } its read index (Raft §6.4).
+ */
+public final class GroupReplica {
+  private static final Logger log = LoggerFactory.getLogger(GroupReplica.class);
+
+  private final long shardId;
+  private final WorkerContext ctx;
+  private final GroupStorage storage;
+  private final RawNode raw;
+  private final KvStateMachine sm;
+
+  // ---- read from any thread
+  final AtomicInteger outstanding = new AtomicInteger();
+  private volatile long leaderId;
+  private volatile long term;
+  private volatile Role role = Role.FOLLOWER;
+  private volatile boolean learner;
+  private volatile long applied;
+  private volatile ShardStatus status;
+  private volatile Throwable failure;
+
+  // ---- loop thread only
+  private final TreeMap<Long, Proposal> inflight = new TreeMap<>();
+  private final List<ReadRequest> newReads = new ArrayList<>();
+  private final Map<Long, ReadBatch> awaitingIndex = new HashMap<>();
+  private final TreeMap<Long, List<ReadRequest>> awaitingApply = new TreeMap<>();
+  private final List<Long> snapshotFailures = new ArrayList<>();
+  private final List<Runnable> completions = new ArrayList<>();
+  /** Successful results of this round's applied entries: released only once the apply batch is written. */
+  private final List<Proposal> results = new ArrayList<>();
+  private long nextReadId = 1;
+  private long ticks;
+  private Ready ready;
+  private ShardSnapshot outgoing;
+  private IncomingSnapshot incoming;
+  /** The index the next synced batch compacts the log to (0: none pending). */
+  private long compactTo;
+  private long lastCompaction;
+  private boolean changed;
+  private long readyApplied;
+
+  private record ReadBatch(List<ReadRequest> reads, long createdTick) {}
+
+  /**
+   * Opens the replica from the node's store (the group must exist there: bootstrapped or restarted).
+   */
+  public GroupReplica(long shardId, WorkerContext ctx) {
+    this.shardId = shardId;
+    this.ctx = ctx;
+    this.storage = ctx.store().group(shardId);
+    SessionTable sessions = new SessionTable(ctx.options().sessions());
+    sessions.load(systemRecords());
+    this.sm = new KvStateMachine(shardId, key -> ShardReadView.read(ctx.store(), ctx.cache(), shardId, key),
+        sessions);
+    this.applied = storage.appliedIndex();
+    this.lastCompaction = storage.firstIndex() - 1;
+    Config config = Config.builder(ctx.nodeId())
+        .electionTick(ctx.options().electionTicks())
+        .heartbeatTick(ctx.options().heartbeatTicks())
+        .applied(applied)
+        .checkQuorum(true)
+        .preVote(true)
+        .leaseRead(ctx.options().leaseReads())
+        // Distinct seeds per group, so the groups of one node do not time out in lockstep.
+        .randomSeed(ctx.nodeId() * 0x9E3779B97F4A7C15L ^ shardId * 0xC2B2AE3D27D4EB4FL ^ System.nanoTime())
+        .build();
+    this.raw = new RawNode(config, storage);
+    refreshStatus();
+  }
+
+  public long shardId() {
+    return shardId;
+  }
+
+  // ---------------------------------------------------------------- any thread
+
+  public boolean isLeader() {
+    return role == Role.LEADER && failure == null;
+  }
+
+  public long term() {
+    return term;
+  }
+
+  public LeaderHint leaderHint() {
+    long l = leaderId;
+    return l == 0 ? LeaderHint.UNKNOWN : new LeaderHint(l, term);
+  }
+
+  public ShardStatus status() {
+    return status;
+  }
+
+  public long appliedIndex() {
+    return applied;
+  }
+
+  public Throwable failure() {
+    return failure;
+  }
+
+  long logEntries() {
+    ShardStatus s = status;
+    return s == null ? 0 : Math.max(0, s.getLastIndex() - s.getFirstIndex() + 1);
+  }
+
+  /** Takes one of the group's {@code maxPendingProposals} slots; false when they are all taken. */
+  public boolean tryReserve() {
+    if (outstanding.incrementAndGet() > ctx.options().maxPendingProposals()) {
+      outstanding.decrementAndGet();
+      ctx.metrics().proposals.labelValues("queue_full").inc();
+      return false;
+    }
+    return true;
+  }
+
+  /** Outstanding writes (queued or proposed, not yet applied) of this replica. */
+  public int outstandingWrites() {
+    return outstanding.get();
+  }
+
+  /** A view for a STALE read: what this replica has applied, at once. */
+  public ReadView staleView() {
+    return new ShardReadView(ctx.store(), ctx.cache(), shardId, applied, term);
+  }
+
+  // ---------------------------------------------------------------- loop thread: inputs
+
+  void step(Message m) {
+    if (failure == null) {
+      raw.step(m);
+    }
+  }
+
+  void propose(Proposal p) {
+    if (failure != null) {
+      finish(p, new ShardUnavailableException("shard " + shardId + " is stopped on this node: " + failure));
+      return;
+    }
+    try {
+      LogPosition pos = raw.propose(p.data);
+      p.term = pos.term();
+      p.index = pos.index();
+      inflight.put(p.index, p);
+    } catch (io.kvstore.raft.NotLeaderException e) {
+      ctx.metrics().proposals.labelValues("not_leader").inc();
+      finish(p, new NotLeaderException(shardId, leaderHint()));
+    } catch (ProposalRejectedException e) {
+      ctx.metrics().proposals.labelValues("unavailable").inc();
+      finish(p, new ShardUnavailableException("shard " + shardId + " refused the write for now ("
+          + e.getMessage() + "); retry shortly"));
+    }
+  }
+
+  void read(ReadRequest r) {
+    if (failure != null) {
+      r.future().completeExceptionally(new ShardUnavailableException("shard " + shardId + " is stopped"));
+      return;
+    }
+    if (r.consistency() == Consistency.CONSISTENCY_LEASE && role != Role.LEADER) {
+      // A lease is the leader's alone; followers serve LINEARIZABLE (ask the leader) or STALE.
+      fail(r, new NotLeaderException(shardId, leaderHint()));
+      return;
+    }
+    newReads.add(r);
+  }
+
+  /** One ReadIndex request for every read that arrived this round (they share one heartbeat round). */
+  void flushReads() {
+    if (newReads.isEmpty()) {
+      return;
+    }
+    List<ReadRequest> batch = new ArrayList<>(newReads);
+    newReads.clear();
+    long id = nextReadId++;
+    try {
+      raw.readIndex(ByteBuffer.allocate(8).putLong(id).array());
+      awaitingIndex.put(id, new ReadBatch(batch, ticks));
+    } catch (io.kvstore.raft.NotLeaderException e) {
+      batch.forEach(r -> fail(r, new NotLeaderException(shardId, leaderHint())));
+    }
+  }
+
+  void tick() {
+    if (failure != null) {
+      return;
+    }
+    ticks++;
+    raw.tick();
+    Iterator<ReadBatch> it = awaitingIndex.values().iterator();
+    while (it.hasNext()) {
+      ReadBatch b = it.next();
+      if (ticks - b.createdTick() > ctx.options().readTimeoutTicks()) {
+        it.remove();
+        b.reads().forEach(r -> fail(r, new ShardUnavailableException("shard " + shardId
+            + ": no read index within " + ctx.options().readTimeoutTicks() + " ticks (no reachable leader?)")));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- loop thread: one Ready
+
+  boolean collectReady() {
+    if (failure != null || !raw.hasReady()) {
+      return false;
+    }
+    ready = raw.ready();
+    return true;
+  }
+
+  /** Step 1: messages that may leave now; MSG_SNAPSHOT messages get their chunk of data here. */
+  void sendMessages(Outbox out) {
+    for (Message m : ready.messages()) {
+      if (m.getType() == MessageType.MSG_SNAPSHOT) {
+        m = withSnapshotData(m);
+        if (m == null) {
+          continue;
+        }
+      }
+      out.add(m.getTo(), shardId, m);
+    }
+  }
+
+  private Message withSnapshotData(Message m) {
+    SnapshotMetadata want = m.getSnapshot().getMetadata();
+    if (outgoing == null || outgoing.metadata().getIndex() != want.getIndex()
+        || outgoing.metadata().getTerm() != want.getTerm()) {
+      // Not the snapshot we hold (e.g. after a restart): take a fresh one; the core retries with it.
+      snapshotFailures.add(m.getTo());
+      if (compactTo == 0) {
+        prepareSnapshot();
+      }
+      return null;
+    }
+    try {
+      SnapshotChunk chunk = outgoing.chunk(m.getSnapshot().getOffset());
+      ctx.metrics().snapshotsSent.inc();
+      return m.toBuilder().setSnapshot(chunk).build();
+    } catch (IllegalArgumentException e) {
+      snapshotFailures.add(m.getTo());
+      return null;
+    }
+  }
+
+  /** Step 2: stage snapshot chunks this follower accepted. */
+  void stageChunks() {
+    for (SnapshotChunk c : ready.snapshotChunks()) {
+      if (c.getOffset() == 0) {
+        closeIncoming();
+        incoming = ctx.store().receiveSnapshot(shardId, c.getMetadata());
+      }
+      if (incoming == null || incoming.metadata().getIndex() != c.getMetadata().getIndex()) {
+        throw new IllegalStateException("shard " + shardId + ": snapshot chunk at offset " + c.getOffset()
+            + " for a snapshot that is not being staged");
+      }
+      incoming.accept(c);
+    }
+  }
+
+  /**
+   * Step 3: install a received snapshot (durable on its own), then add the Ready's log entries, hard
+   * state and any pending log compaction to the round's batch.
+   *
+   * @return whether the batch must be synced for this group
+   */
+  boolean persist(StoreBatch batch) {
+    boolean sync = ready.mustSync();
+    if (ready.snapshot() != null) {
+      installSnapshot(ready.snapshot());
+    }
+    if (compactTo > 0) {
+      batch.compactLog(shardId, compactTo);
+      lastCompaction = Math.max(lastCompaction, compactTo);
+      compactTo = 0;
+      ctx.metrics().compactions.inc();
+      sync = true;
+    }
+    if (!ready.entries().isEmpty()) {
+      batch.append(shardId, ready.entries());
+    }
+    if (ready.hardState() != null) {
+      batch.setHardState(shardId, ready.hardState());
+    }
+    return sync;
+  }
+
+  /** A compaction with no Ready this round still needs a synced batch. */
+  boolean persistCompactionOnly(StoreBatch batch) {
+    if (compactTo == 0 || failure != null) {
+      return false;
+    }
+    batch.compactLog(shardId, compactTo);
+    lastCompaction = Math.max(lastCompaction, compactTo);
+    compactTo = 0;
+    ctx.metrics().compactions.inc();
+    return true;
+  }
+
+  private void installSnapshot(SnapshotMetadata snap) {
+    if (incoming == null || !incoming.isComplete() || incoming.metadata().getIndex() != snap.getIndex()) {
+      throw new IllegalStateException("shard " + shardId + ": asked to install snapshot " + snap.getIndex()
+          + " but it was not staged completely");
+    }
+    ctx.cache().beginWrite(shardId);
+    try {
+      ctx.store().installSnapshot(incoming);
+      ctx.cache().invalidateShard(shardId);
+    } finally {
+      ctx.cache().endWrite(shardId, Map.of());
+    }
+    closeIncoming();
+    sm.discardChanges();
+    sm.sessions().load(systemRecords());
+    applied = snap.getIndex();
+    lastCompaction = snap.getIndex();
+    closeOutgoing();
+    ctx.metrics().snapshotsInstalled.inc();
+    // Whatever this replica proposed up to the snapshot is decided elsewhere; we cannot tell how.
+    while (!inflight.isEmpty() && inflight.firstKey() <= snap.getIndex()) {
+      finish(inflight.pollFirstEntry().getValue(), unknown("a snapshot replaced the log"));
+    }
+    log.info("shard {}: installed snapshot at index {} term {}", shardId, snap.getIndex(), snap.getTerm());
+  }
+
+  /** Step 4: messages that had to wait for the synced write. */
+  void sendPersistedMessages(Outbox out) {
+    for (Message m : ready.persistedMessages()) {
+      out.add(m.getTo(), shardId, m);
+    }
+  }
+
+  /**
+   * Step 5: apply the committed entries into the round's apply batch (with the applied index).
+   *
+   * @return whether user data changed (the cache must be told around the batch write)
+   */
+  boolean apply(StoreBatch batch) {
+    List<Entry> entries = ready.committedEntries();
+    changed = false;
+    if (entries.isEmpty()) {
+      return false;
+    }
+    StoreShardWriter writer = new StoreShardWriter(batch, shardId);
+    for (Entry e : entries) {
+      Outcome outcome = null;
+      if (e.getType() == EntryType.ENTRY_NORMAL && !e.getData().isEmpty()) {
+        EntryCodec.Decoded d = EntryCodec.decode(e.getData().toByteArray());
+        outcome = sm.apply(e.getIndex(), d.command(), d.proposedAtMillis(), writer);
+      }
+      settle(e, outcome);
+    }
+    Entry last = entries.get(entries.size() - 1);
+    batch.setApplied(shardId, last.getIndex(), last.getTerm());
+    readyApplied = last.getIndex();
+    changed = true;
+    return true;
+  }
+
+  /** Matches an applied entry with the proposal waiting for it (by index, then term). */
+  private void settle(Entry e, Outcome outcome) {
+    while (!inflight.isEmpty() && inflight.firstKey() < e.getIndex()) {
+      finish(inflight.pollFirstEntry().getValue(), unknown("its log entry was lost"));
+    }
+    Proposal p = inflight.get(e.getIndex());
+    if (p == null) {
+      return;
+    }
+    inflight.remove(e.getIndex());
+    if (p.term != e.getTerm()) {
+      ctx.metrics().proposals.labelValues("result_unknown").inc();
+      finish(p, unknown("a new leader overwrote its log entry"));
+    } else if (outcome instanceof Outcome.Applied a) {
+      ctx.metrics().proposals.labelValues("ok").inc();
+      ctx.metrics().commitLatency.observe((System.nanoTime() - p.createdNanos) / 1e9);
+      p.result = a.result();
+      results.add(p);
+    } else if (outcome instanceof Outcome.Refused r) {
+      ctx.metrics().proposals.labelValues("refused").inc();
+      finish(p, r.error());
+    } else {
+      finish(p, unknown("its entry applied as a no-op"));
+    }
+  }
+
+  /** After the apply batch was written: the cache learns the new values, callers their results. */
+  void applied() {
+    if (changed) {
+      applied = readyApplied;
+      ctx.cache().endWrite(shardId, sm.takeChanges());
+    }
+    for (Proposal p : results) {
+      outstanding.decrementAndGet();
+      completions.add(() -> p.future.complete(p.result));
+    }
+    results.clear();
+    for (ReadState rs : ready.readStates()) {
+      ReadBatch b = awaitingIndex.remove(ByteBuffer.wrap(rs.context()).getLong());
+      if (b != null) {
+        awaitingApply.computeIfAbsent(rs.index(), i -> new ArrayList<>()).addAll(b.reads());
+      }
+    }
+    serveReads();
+    flushCompletions();
+  }
+
+  boolean dataChanged() {
+    return changed;
+  }
+
+  /** Step 6: hand the Ready back, then react to what changed (leadership, compaction, snapshots). */
+  void advance() {
+    Ready rd = ready;
+    ready = null;
+    raw.advance(rd);
+    SoftState soft = rd.softState();
+    if (soft != null) {
+      boolean wasLeader = role == Role.LEADER;
+      boolean leaderChanged = soft.leader() != leaderId;
+      leaderId = soft.leader();
+      term = soft.term();
+      role = soft.role();
+      if (wasLeader && soft.role() != Role.LEADER) {
+        while (!inflight.isEmpty()) {
+          finish(inflight.pollFirstEntry().getValue(), unknown("this replica stopped leading"));
+        }
+      }
+      if (leaderChanged) {
+        // Raft drops read requests when leadership changes; answer them now instead of at the timeout.
+        awaitingIndex.values().forEach(b -> b.reads().forEach(r -> fail(r,
+            new ShardUnavailableException("shard " + shardId + ": leadership changed during the read; retry"))));
+        awaitingIndex.clear();
+      }
+    }
+    for (long to : snapshotFailures) {
+      raw.reportSnapshotFailure(to);
+    }
+    snapshotFailures.clear();
+    if (applied - lastCompaction >= ctx.options().snapshotEntries() && compactTo == 0) {
+      prepareSnapshot();
+    }
+    refreshStatus();
+    flushCompletions();
+  }
+
+  /**
+   * Takes a snapshot of the shard at its applied index (kept open for lagging followers) and schedules
+   * the log compaction up to that index for the next synced batch (Raft §7).
+   */
+  private void prepareSnapshot() {
+    closeOutgoing();
+    outgoing = ctx.store().openSnapshot(shardId);
+    compactTo = outgoing.metadata().getIndex();
+  }
+
+  void refreshStatus() {
+    Status s = raw.status();
+    term = s.term();
+    leaderId = s.leader();
+    role = s.role();
+    learner = s.membership().getLearnersList().contains(ctx.nodeId());
+    status = ShardStatus.newBuilder()
+        .setShardId(shardId)
+        .setRole(learner ? RaftRole.RAFT_ROLE_LEARNER : switch (s.role()) {
+          case LEADER -> RaftRole.RAFT_ROLE_LEADER;
+          case CANDIDATE -> RaftRole.RAFT_ROLE_CANDIDATE;
+          case PRE_CANDIDATE -> RaftRole.RAFT_ROLE_PRE_CANDIDATE;
+          case FOLLOWER -> RaftRole.RAFT_ROLE_FOLLOWER;
+        })
+        .setTerm(s.term())
+        .setLeaderNodeId(s.leader())
+        .setCommitIndex(s.commit())
+        .setAppliedIndex(applied)
+        .setLastIndex(s.lastIndex())
+        .setFirstIndex(storage.firstIndex())
+        .setSnapshotIndex(storage.firstIndex() - 1)
+        .build();
+  }
+
+  /** The most up-to-date other voter (by match index), for a leadership transfer; 0 when none. */
+  long bestTransferTarget() {
+    Status s = raw.status();
+    long best = 0;
+    long bestMatch = -1;
+    for (var e : s.progress().entrySet()) {
+      if (e.getKey() != ctx.nodeId() && !e.getValue().learner() && e.getValue().match() > bestMatch) {
+        best = e.getKey();
+        bestMatch = e.getValue().match();
+      }
+    }
+    return best;
+  }
+
+  /**
+   * If this replica leads, hands leadership to the most up-to-date other voter (thesis §3.10). Call on
+   * the loop thread (through {@link RaftWorker#execute}).
+   */
+  public void handOffLeadership() {
+    long target = role == Role.LEADER && failure == null ? bestTransferTarget() : 0;
+    if (target != 0) {
+      raw.transferLeader(target);
+    }
+  }
+
+  // ---------------------------------------------------------------- failure and shutdown
+
+  /** Stops serving this group (an unreadable log, a failed install): never apply from a log we cannot read. */
+  void fail(Throwable cause) {
+    if (failure != null) {
+      return;
+    }
+    failure = cause;
+    log.error("shard {}: replica stopped: {}", shardId, cause.toString(), cause);
+    failAll(new ShardUnavailableException("shard " + shardId + " is stopped on this node: " + cause));
+  }
+
+  /** Fails everything waiting (at shutdown or failure). Proposed writes end "unknown": they may commit. */
+  void failAll(RuntimeException error) {
+    if (!results.isEmpty()) {
+      // Applied into a batch that was never written: the outcome is unknown to us.
+      results.forEach(p -> finish(p, unknown(error.getMessage())));
+      results.clear();
+      sm.discardChanges();
+    }
+    while (!inflight.isEmpty()) {
+      finish(inflight.pollFirstEntry().getValue(), unknown(error.getMessage()));
+    }
+    newReads.forEach(r -> fail(r, error));
+    newReads.clear();
+    awaitingIndex.values().forEach(b -> b.reads().forEach(r -> fail(r, error)));
+    awaitingIndex.clear();
+    awaitingApply.values().forEach(l -> l.forEach(r -> fail(r, error)));
+    awaitingApply.clear();
+    flushCompletions();
+  }
+
+  public void close() {
+    closeOutgoing();
+    closeIncoming();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private void serveReads() {
+    while (!awaitingApply.isEmpty() && awaitingApply.firstKey() <= applied) {
+      for (ReadRequest r : awaitingApply.pollFirstEntry().getValue()) {
+        ReadView view = new ShardReadView(ctx.store(), ctx.cache(), shardId, applied, term);
+        ctx.metrics().readsServed.labelValues(r.consistency().name()).inc();
+        completions.add(() -> r.future().complete(view));
+      }
+    }
+  }
+
+  private void finish(Proposal p, RuntimeException error) {
+    outstanding.decrementAndGet();
+    completions.add(() -> p.future.completeExceptionally(error));
+  }
+
+  private void fail(ReadRequest r, RuntimeException error) {
+    completions.add(() -> r.future().completeExceptionally(error));
+  }
+
+  private ResultUnknownException unknown(String why) {
+    return new ResultUnknownException("shard " + shardId + ": the write may or may not have been applied ("
+        + why + "); retry with the same client id and sequence to have it applied at most once");
+  }
+
+  void flushCompletions() {
+    if (completions.isEmpty()) {
+      return;
+    }
+    List<Runnable> done = new ArrayList<>(completions);
+    completions.clear();
+    ctx.callbacks().execute(() -> done.forEach(Runnable::run));
+  }
+
+  private List<Map.Entry<byte[], byte[]>> systemRecords() {
+    List<Map.Entry<byte[], byte[]>> out = new ArrayList<>();
+    for (KeyValue kv : ctx.store().scanSystem(shardId, new byte[0], Integer.MAX_VALUE)) {
+      out.add(new AbstractMap.SimpleEntry<>(kv.key(), kv.value()));
+    }
+    return out;
+  }
+
+  private void closeOutgoing() {
+    if (outgoing != null) {
+      outgoing.close();
+      outgoing = null;
+    }
+  }
+
+  private void closeIncoming() {
+    if (incoming != null) {
+      incoming.close();
+      incoming = null;
+    }
+  }
+}

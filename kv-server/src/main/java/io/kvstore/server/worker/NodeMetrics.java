@@ -1,0 +1,108 @@
+package io.kvstore.server.worker;
+
+import io.kvstore.server.cache.HotValueCache;
+import io.kvstore.server.transport.TransportStats;
+import io.kvstore.storage.NodeStore;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Collection;
+import java.util.function.Supplier;
+
+/**
+ * The replicas' Prometheus metrics (prometheus-metrics 1.x), registered in the node's registry: Raft
+ * (term per shard, leaders held, proposals by outcome, commit and apply latency, log size, snapshots),
+ * storage (entries and groups per synced batch, sync latency, write counts), the hot-value cache (hits,
+ * misses, hit ratio) and the transport (batches and messages sent, received and dropped).
+ *
+ * <p>Thread-safe: histograms and counters are updated from the worker threads; callbacks read volatile
+ * per-group state when {@code /metrics} is scraped.
+ */
+public final class NodeMetrics {
+  private static final double[] LATENCY_BUCKETS = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+
+  final Counter proposals;
+  final Histogram commitLatency;
+  final Histogram applyLatency;
+  final Histogram syncLatency;
+  final Histogram batchEntries;
+  final Histogram batchGroups;
+  final Counter snapshotsSent;
+  final Counter snapshotsInstalled;
+  final Counter compactions;
+  final Counter readsServed;
+
+  /**
+   * Registers every metric in {@code registry} (a private one when null).
+   *
+   * @param groups the groups of the node, read on scrape
+   */
+  public NodeMetrics(PrometheusRegistry registry, Supplier<Collection<GroupReplica>> groups, NodeStore store,
+      HotValueCache cache, TransportStats transport) {
+    PrometheusRegistry r = registry == null ? new PrometheusRegistry() : registry;
+    proposals = Counter.builder().name("kvstore_raft_proposals")
+        .help("Write proposals by outcome (ok, not_leader, queue_full, result_unknown, refused, unavailable)")
+        .labelNames("outcome").register(r);
+    commitLatency = Histogram.builder().name("kvstore_raft_commit_latency_seconds")
+        .help("From a write's proposal to its entry being committed and applied on the leader")
+        .classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(r);
+    applyLatency = Histogram.builder().name("kvstore_raft_apply_latency_seconds")
+        .help("Applying one round's committed entries (state machine and the apply batch write)")
+        .classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(r);
+    syncLatency = Histogram.builder().name("kvstore_storage_sync_latency_seconds")
+        .help("Writing one round's synced batch (log entries and hard states of all groups, one fsync)")
+        .classicOnly().classicUpperBounds(LATENCY_BUCKETS).register(r);
+    batchEntries = Histogram.builder().name("kvstore_storage_batch_entries")
+        .help("Log entries in one round's synced batch")
+        .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096).register(r);
+    batchGroups = Histogram.builder().name("kvstore_storage_batch_groups")
+        .help("Raft groups in one round's synced batch (group commit: one fsync for all of them)")
+        .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024).register(r);
+    snapshotsSent = Counter.builder().name("kvstore_raft_snapshot_chunks_sent")
+        .help("Snapshot chunks sent to lagging followers").register(r);
+    snapshotsInstalled = Counter.builder().name("kvstore_raft_snapshots_installed")
+        .help("Snapshots received from a leader and installed").register(r);
+    compactions = Counter.builder().name("kvstore_raft_log_compactions")
+        .help("Log compactions (each with a snapshot of the shard taken for lagging followers)").register(r);
+    readsServed = Counter.builder().name("kvstore_reads")
+        .help("Reads served by consistency").labelNames("consistency").register(r);
+
+    GaugeWithCallback.builder().name("kvstore_raft_term").help("Current Raft term of each local replica")
+        .labelNames("shard")
+        .callback(cb -> groups.get().forEach(g -> cb.call(g.term(), Long.toString(g.shardId()))))
+        .register(r);
+    GaugeWithCallback.builder().name("kvstore_raft_leaders_held").help("Shards this node leads")
+        .callback(cb -> cb.call(groups.get().stream().filter(GroupReplica::isLeader).count()))
+        .register(r);
+    GaugeWithCallback.builder().name("kvstore_raft_log_entries")
+        .help("Entries kept in the Raft logs of all local replicas (since their last compaction)")
+        .callback(cb -> cb.call(groups.get().stream().mapToLong(GroupReplica::logEntries).sum()))
+        .register(r);
+    CounterWithCallback.builder().name("kvstore_storage_synced_writes").help("Synced (fsync) batch writes")
+        .callback(cb -> cb.call(store.stats().syncedWrites())).register(r);
+    CounterWithCallback.builder().name("kvstore_storage_unsynced_writes").help("Unsynced batch writes (applies)")
+        .callback(cb -> cb.call(store.stats().unsyncedWrites())).register(r);
+    CounterWithCallback.builder().name("kvstore_cache_hits").help("Hot-value cache hits")
+        .callback(cb -> cb.call(cache.hits())).register(r);
+    CounterWithCallback.builder().name("kvstore_cache_misses").help("Hot-value cache misses")
+        .callback(cb -> cb.call(cache.misses())).register(r);
+    GaugeWithCallback.builder().name("kvstore_cache_hit_ratio").help("Hot-value cache hits over lookups since start")
+        .callback(cb -> cb.call(cache.hitRatio())).register(r);
+    CounterWithCallback.builder().name("kvstore_transport_messages_sent").help("Raft messages sent to peers")
+        .callback(cb -> cb.call(transport.messagesSent())).register(r);
+    CounterWithCallback.builder().name("kvstore_transport_messages_send_dropped")
+        .help("Raft messages dropped before sending (peer down, stream not ready)")
+        .callback(cb -> cb.call(transport.messagesSendDropped())).register(r);
+    CounterWithCallback.builder().name("kvstore_transport_messages_received").help("Raft messages received")
+        .callback(cb -> cb.call(transport.messagesReceived())).register(r);
+    CounterWithCallback.builder().name("kvstore_transport_messages_receive_dropped")
+        .help("Raft messages dropped on arrival (unknown group, full inbox)")
+        .callback(cb -> cb.call(transport.messagesReceiveDropped())).register(r);
+    CounterWithCallback.builder().name("kvstore_transport_streams_refused")
+        .help("Inbound Raft streams refused (wrong cluster id or node id)")
+        .callback(cb -> cb.call(transport.streamsRefused())).register(r);
+  }
+}

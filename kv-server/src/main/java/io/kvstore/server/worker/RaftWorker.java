@@ -1,0 +1,361 @@
+package io.kvstore.server.worker;
+
+import io.kvstore.raft.proto.Message;
+import io.kvstore.server.replica.ShardUnavailableException;
+import io.kvstore.server.transport.RaftTransportClient;
+import io.kvstore.storage.Durability;
+import io.kvstore.storage.StoreBatch;
+import io.kvstore.storage.StoreException;
+import io.kvstore.proto.v1.Consistency;
+import io.kvstore.server.replica.CommandResult;
+import io.kvstore.server.replica.ReadView;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One multi-Raft worker loop: a single thread that drives a fixed set of groups (shard replicas). Raft
+ * cores are not thread-safe, so a group is only ever touched by its worker's thread; other threads talk to
+ * it through the worker's mailbox ({@link #deliver}, {@link #submit}, {@link #execute}), which wakes the
+ * loop. A node runs one worker or a few ({@code ReplicaOptions.loopThreads}), each with its own groups.
+ *
+ * <p>One round, for all of the worker's groups at once:
+ * <ol>
+ *   <li>drain the mailbox: inbound messages ({@code step}), proposals, reads, control tasks; tick every
+ *       group when the tick period passed; one ReadIndex request per group for the round's reads;</li>
+ *   <li>collect every group's {@code Ready}; send the messages that may leave at once (a leader's appends
+ *       go out while it writes them itself, Raft thesis §10.2.1), batched per peer node;</li>
+ *   <li>stage snapshot chunks; install complete snapshots;</li>
+ *   <li><b>one</b> storage batch with every group's entries, hard state and log compaction, written with
+ *       <b>one</b> fsync (group commit) when any group needs it;</li>
+ *   <li>send the messages that had to wait for that fsync (votes, append acknowledgements: Raft §5.1);</li>
+ *   <li>apply every group's committed entries into one more batch (data, exactly-once records and
+ *       applied index together), written without fsync (the log it comes from is synced); then update the
+ *       hot-value cache, complete the writes and serve the reads that waited for it;</li>
+ *   <li>{@code advance} every group.</li>
+ * </ol>
+ * The loop sleeps until the next tick or until the mailbox gets work. Rounds batch naturally: whatever
+ * arrives while a round is syncing is handled by the next one, with one fsync.
+ */
+public final class RaftWorker {
+  private static final Logger log = LoggerFactory.getLogger(RaftWorker.class);
+  /** Most mailbox items handled in one round, so ticks and fsyncs keep their pace under a flood. */
+  private static final int MAX_MAIL_PER_ROUND = 20_000;
+
+  private record Inbound(GroupReplica group, Message message) {}
+
+  private record Propose(GroupReplica group, Proposal proposal) {}
+
+  private record Read(GroupReplica group, ReadRequest read) {}
+
+  private final String name;
+  private final WorkerContext ctx;
+  private final RaftTransportClient transport;
+  private final List<GroupReplica> groups = new ArrayList<>();
+  private final ConcurrentLinkedQueue<Object> mailbox = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger mailboxSize = new AtomicInteger();
+  private final int mailboxCapacity;
+  private final long tickNanos;
+  private volatile boolean running;
+  private volatile boolean stopped;
+  private volatile boolean signalled;
+  private Thread thread;
+
+  public RaftWorker(String name, WorkerContext ctx, RaftTransportClient transport, int mailboxCapacity) {
+    this.name = name;
+    this.ctx = ctx;
+    this.transport = transport;
+    this.mailboxCapacity = mailboxCapacity;
+    this.tickNanos = ctx.options().tick().toNanos();
+  }
+
+  /** Adds a group before {@link #start()}. */
+  public void add(GroupReplica group) {
+    if (running) {
+      throw new IllegalStateException("groups are assigned before the worker starts");
+    }
+    groups.add(group);
+  }
+
+  public List<GroupReplica> groups() {
+    return groups;
+  }
+
+  public synchronized void start() {
+    running = true;
+    thread = new Thread(this::loop, name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  // ---------------------------------------------------------------- mailbox (any thread, never blocks)
+
+  /** An inbound Raft message; false (dropped) when the mailbox is full or the worker stopped. */
+  public boolean deliver(GroupReplica group, Message m) {
+    if (stopped || mailboxSize.get() >= mailboxCapacity) {
+      return false;
+    }
+    enqueue(new Inbound(group, m));
+    return true;
+  }
+
+  /**
+   * Queues a write for a group of this worker. The caller reserved a slot in the group's bound
+   * ({@link GroupReplica#tryReserve}); the future completes as {@code ShardReplicas.propose} says.
+   */
+  public void propose(GroupReplica group, byte[] entry, CompletableFuture<CommandResult> future) {
+    enqueue(new Propose(group, new Proposal(entry, future)));
+  }
+
+  /** Queues a LINEARIZABLE or LEASE read for a group of this worker. */
+  public void read(GroupReplica group, Consistency consistency, CompletableFuture<ReadView> future) {
+    enqueue(new Read(group, new ReadRequest(consistency, future)));
+  }
+
+  /** Runs a task on the loop thread (between rounds' Readies: it may call any group's loop methods). */
+  public void execute(Runnable task) {
+    enqueue(task);
+  }
+
+  private void enqueue(Object item) {
+    mailboxSize.incrementAndGet();
+    mailbox.add(item);
+    if (stopped) {
+      // The loop is gone: fail what it will never take (a concurrent drain is harmless).
+      drainAfterStop();
+      return;
+    }
+    signalled = true;
+    LockSupport.unpark(thread);
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private void loop() {
+    long nextTick = System.nanoTime() + tickNanos;
+    while (running) {
+      long now = System.nanoTime();
+      boolean tick = now - nextTick >= 0;
+      if (tick) {
+        nextTick = now - nextTick > 5 * tickNanos ? now + tickNanos : nextTick + tickNanos;
+      }
+      try {
+        round(tick);
+      } catch (RuntimeException | Error e) {
+        log.error("{}: round failed", name, e);
+      }
+      while (running && !signalled && mailbox.isEmpty()) {
+        long wait = nextTick - System.nanoTime();
+        if (wait <= 0) {
+          break;
+        }
+        LockSupport.parkNanos(this, wait);
+      }
+      signalled = false;
+    }
+  }
+
+  void round(boolean tick) {
+    drainMailbox();
+    if (tick) {
+      for (GroupReplica g : groups) {
+        guard(g, g::tick);
+      }
+    }
+    for (GroupReplica g : groups) {
+      guard(g, g::flushReads);
+    }
+    List<GroupReplica> readies = new ArrayList<>();
+    for (GroupReplica g : groups) {
+      try {
+        if (g.collectReady()) {
+          readies.add(g);
+        }
+      } catch (RuntimeException e) {
+        g.fail(e);
+      }
+    }
+    boolean compactions = false;
+    Outbox out = new Outbox();
+    for (GroupReplica g : new ArrayList<>(readies)) {
+      if (!guard(g, () -> {
+        g.sendMessages(out);
+        g.stageChunks();
+      })) {
+        readies.remove(g);
+      }
+    }
+    out.flush(transport);
+
+    StoreBatch batch = ctx.store().newBatch();
+    boolean sync = false;
+    try {
+      for (GroupReplica g : new ArrayList<>(readies)) {
+        try {
+          sync |= g.persist(batch);
+        } catch (StoreException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // Checked before anything of the group was added (a log rule broken, an install refused).
+          g.fail(e);
+          readies.remove(g);
+        }
+      }
+      for (GroupReplica g : groups) {
+        compactions |= g.persistCompactionOnly(batch);
+      }
+      sync |= compactions;
+      if (batch.isEmpty()) {
+        batch.close();
+      } else {
+        long entries = batch.entryCount();
+        int touched = batch.groupCount();
+        long t0 = System.nanoTime();
+        ctx.store().write(batch, sync ? Durability.SYNC : Durability.NO_SYNC);
+        if (sync) {
+          ctx.metrics().syncLatency.observe((System.nanoTime() - t0) / 1e9);
+          ctx.metrics().batchEntries.observe(entries);
+          ctx.metrics().batchGroups.observe(touched);
+        }
+      }
+    } catch (RuntimeException e) {
+      batch.close();
+      storeFailed(e);
+      return;
+    }
+
+    for (GroupReplica g : readies) {
+      g.sendPersistedMessages(out);
+    }
+    out.flush(transport);
+
+    long t0 = System.nanoTime();
+    StoreBatch applyBatch = ctx.store().newBatch();
+    List<GroupReplica> changed = new ArrayList<>();
+    try {
+      for (GroupReplica g : readies) {
+        if (g.apply(applyBatch)) {
+          changed.add(g);
+        }
+      }
+      for (GroupReplica g : changed) {
+        ctx.cache().beginWrite(g.shardId());
+      }
+      if (applyBatch.isEmpty()) {
+        applyBatch.close();
+      } else {
+        ctx.store().write(applyBatch, Durability.NO_SYNC);
+      }
+    } catch (RuntimeException e) {
+      applyBatch.close();
+      for (GroupReplica g : changed) {
+        ctx.cache().endWrite(g.shardId(), java.util.Map.of());
+      }
+      storeFailed(e);
+      return;
+    }
+    for (GroupReplica g : readies) {
+      g.applied();
+    }
+    if (!changed.isEmpty()) {
+      ctx.metrics().applyLatency.observe((System.nanoTime() - t0) / 1e9);
+    }
+    for (GroupReplica g : readies) {
+      guard(g, g::advance);
+    }
+    for (GroupReplica g : groups) {
+      g.flushCompletions();
+    }
+  }
+
+  private void drainMailbox() {
+    for (int i = 0; i < MAX_MAIL_PER_ROUND; i++) {
+      Object item = mailbox.poll();
+      if (item == null) {
+        return;
+      }
+      mailboxSize.decrementAndGet();
+      if (item instanceof Inbound in) {
+        guard(in.group(), () -> in.group().step(in.message()));
+      } else if (item instanceof Propose p) {
+        guard(p.group(), () -> p.group().propose(p.proposal()));
+      } else if (item instanceof Read r) {
+        guard(r.group(), () -> r.group().read(r.read()));
+      } else {
+        try {
+          ((Runnable) item).run();
+        } catch (RuntimeException e) {
+          log.warn("{}: control task failed: {}", name, e.toString());
+        }
+      }
+    }
+    signalled = true;
+  }
+
+  /** Runs one group's step; a failure stops that group only (the others go on). */
+  private static boolean guard(GroupReplica g, Runnable step) {
+    try {
+      step.run();
+      return true;
+    } catch (RuntimeException e) {
+      g.fail(e);
+      return false;
+    }
+  }
+
+  /** A write the store refused: it refuses every later one too, so every group of this worker stops. */
+  private void storeFailed(RuntimeException e) {
+    log.error("{}: the store refused a write; stopping all its groups", name, e);
+    StoreException cause = e instanceof StoreException se ? se
+        : new StoreException(StoreException.Reason.FAILED, e.toString(), e);
+    for (GroupReplica g : groups) {
+      g.failAll(new ShardUnavailableException("shard " + g.shardId() + ": storage failure: " + cause.getMessage()));
+      g.fail(cause);
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** Stops the loop (waits for the current round), then fails everything still waiting. */
+  public void stop() {
+    running = false;
+    Thread t;
+    synchronized (this) {
+      t = thread;
+    }
+    if (t != null) {
+      LockSupport.unpark(t);
+      try {
+        t.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    stopped = true;
+    drainAfterStop();
+    ShardUnavailableException closing = new ShardUnavailableException("the node is shutting down");
+    for (GroupReplica g : groups) {
+      g.failAll(closing);
+      g.close();
+    }
+  }
+
+  private void drainAfterStop() {
+    Object item;
+    while ((item = mailbox.poll()) != null) {
+      mailboxSize.decrementAndGet();
+      ShardUnavailableException closing = new ShardUnavailableException("the node is shutting down");
+      if (item instanceof Propose p) {
+        p.group().outstanding.decrementAndGet();
+        p.proposal().future.completeExceptionally(closing);
+      } else if (item instanceof Read r) {
+        r.read().future().completeExceptionally(closing);
+      }
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package io.kvstore.server.worker;
+
+import io.kvstore.server.cache.HotValueCache;
+import io.kvstore.server.replica.ReplicaOptions;
+import io.kvstore.storage.NodeStore;
+import java.util.concurrent.Executor;
+
+/**
+ * What every group and worker of a node shares.
+ *
+ * @param callbacks where futures handed to callers are completed, so a caller's callback can never stall
+ *     a worker loop
+ */
+public record WorkerContext(
+    long nodeId,
+    ReplicaOptions options,
+    NodeStore store,
+    HotValueCache cache,
+    NodeMetrics metrics,
+    Executor callbacks) {}
