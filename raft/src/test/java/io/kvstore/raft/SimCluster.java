@@ -48,8 +48,8 @@ final class SimCluster {
   private final Set<Long> blocked = new HashSet<>();
   private final PriorityQueue<InFlight> inFlight = new PriorityQueue<>();
   private long seq;
-  /** Optional filter for scenario tests: return false to drop a message. */
-  java.util.function.Predicate<Message> filter = m -> true;
+  /** Optional message rewriter for scenario tests: return null to drop, or an altered message. */
+  java.util.function.UnaryOperator<Message> filter = m -> m;
 
   // Reads: context id → highest committed index when requested.
   private final Map<Long, Long> readsRequired = new HashMap<>();
@@ -94,6 +94,26 @@ final class SimCluster {
 
   static Config.Builder defaults() {
     return Config.builder(1).electionTick(10).heartbeatTick(2);
+  }
+
+  /** A cluster of {@code voters} with an elected leader and a quiet network. */
+  static SimCluster withLeader(long seed, int voters, Config.Builder template) {
+    SimCluster sim = new SimCluster(seed, voters, template, RaftCore::new);
+    if (!sim.runUntil(() -> sim.leader() != null && sim.leader().core().committedInTerm(), 500)) {
+      throw new AssertionError("no leader");
+    }
+    sim.settle(50);
+    return sim;
+  }
+
+  /** Proposes {@code data} on the current leader and runs until every live node applied it. */
+  long commit(byte[] data) {
+    SimNode l = leader();
+    long index = l.node.propose(data).index();
+    if (!runUntil(() -> liveIds().stream().allMatch(id -> nodes.get(id).appliedIndex >= index), 500)) {
+      throw new AssertionError("entry " + index + " not applied everywhere");
+    }
+    return index;
   }
 
   private Config config(long id, long applied) {
@@ -237,7 +257,8 @@ final class SimCluster {
       }
     }
     messagesSent++;
-    if (!filter.test(m) || blocked.contains(link(m.getFrom(), m.getTo()))) {
+    m = filter.apply(m);
+    if (m == null || blocked.contains(link(m.getFrom(), m.getTo()))) {
       return;
     }
     if (dropRate > 0 && rnd.nextDouble() < dropRate) {
@@ -452,6 +473,37 @@ final class SimCluster {
           oracle.checkLeaderCompleteness(c);
         }
       }
+    }
+  }
+
+  /**
+   * Without ticking: handles Readies and delivers every message in flight, over and over, until nothing
+   * moves (scenario tests that control elections by hand).
+   */
+  void deliverAll() {
+    for (int i = 0; i < 1000; i++) {
+      processAll();
+      if (inFlight.isEmpty()) {
+        return;
+      }
+      List<InFlight> batch = new ArrayList<>(inFlight);
+      inFlight.clear();
+      batch.sort(null);
+      for (InFlight f : batch) {
+        Message m = f.m();
+        SimNode to = nodes.get(m.getTo());
+        if (to != null && to.alive() && !blocked.contains(link(m.getFrom(), m.getTo()))) {
+          to.node.step(m);
+        }
+      }
+    }
+    throw new AssertionError("messages still in flight after 1000 rounds");
+  }
+
+  /** Ticks node {@code id} alone {@code n} times (no delivery). */
+  void tick(long id, int n) {
+    for (int i = 0; i < n; i++) {
+      nodes.get(id).node.tick();
     }
   }
 

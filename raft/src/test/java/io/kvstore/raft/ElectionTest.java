@@ -1,0 +1,111 @@
+package io.kvstore.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Leader election: Raft §5.2 and §5.4.1, pre-vote and check-quorum (thesis §9.6), transfer (§3.10). */
+class ElectionTest {
+
+  @Test
+  void section5_2_oneLeaderIsElectedAndKeepsLeadingWithoutFaults() {
+    SimCluster sim = SimCluster.withLeader(1, 3, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    long term = leader.core().term;
+    for (int i = 0; i < 300; i++) {
+      sim.step();
+    }
+    assertThat(sim.leader()).isSameAs(leader);
+    assertThat(leader.core().term).isEqualTo(term);
+    for (SimNode n : sim.nodes.values()) {
+      assertThat(n.core().leader).isEqualTo(leader.id);
+      assertThat(n.core().term).isEqualTo(term);
+    }
+  }
+
+  @Test
+  void section5_4_1_nodeWithStaleLogCannotWin() {
+    SimCluster sim = SimCluster.withLeader(2, 3, SimCluster.defaults().preVote(false).checkQuorum(false));
+    long l = sim.leader().id;
+    long[] others = sim.nodes.keySet().stream().filter(id -> id != l).mapToLong(Long::longValue).toArray();
+    long up = others[0];
+    long stale = others[1];
+    sim.block(l, stale);
+    sim.node(l).node.propose(new byte[] {1});
+    sim.deliverAll();
+    sim.crash(l);
+    sim.node(stale).node.campaign();
+    sim.deliverAll();
+    // §5.4.1: the up-to-date node refuses its vote; only the up-to-date node can win.
+    assertThat(sim.node(stale).core().role).isNotEqualTo(Role.LEADER);
+    sim.node(up).node.campaign();
+    sim.deliverAll();
+    assertThat(sim.node(up).core().role).isEqualTo(Role.LEADER);
+  }
+
+  @Test
+  void thesis9_6_returningPartitionedNodeDoesNotDisruptTheLeader() {
+    SimCluster sim = SimCluster.withLeader(3, 5, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    long term = leader.core().term;
+    long follower = sim.nodes.keySet().stream().filter(id -> id != leader.id).findFirst().orElseThrow();
+    sim.isolate(follower);
+    for (int i = 0; i < 200; i++) {
+      sim.step(); // the isolated node times out again and again, but only pre-votes: its term stays
+    }
+    assertThat(sim.node(follower).core().term).isEqualTo(term);
+    sim.heal();
+    for (int i = 0; i < 100; i++) {
+      sim.step();
+    }
+    assertThat(sim.leader()).isSameAs(leader);
+    assertThat(leader.core().term).isEqualTo(term);
+    assertThat(sim.node(follower).core().leader).isEqualTo(leader.id);
+  }
+
+  @Test
+  void thesis6_2_checkQuorumMakesAnIsolatedLeaderStepDown() {
+    SimCluster sim = SimCluster.withLeader(4, 5, SimCluster.defaults());
+    SimNode old = sim.leader();
+    sim.isolate(old.id);
+    assertThat(sim.runUntil(() -> old.core().role != Role.LEADER, 2 * 10 + 1)).isTrue();
+    assertThat(
+            sim.runUntil(() -> sim.leader() != null && sim.leader().core().term > old.core().term, 200))
+        .isTrue();
+  }
+
+  @Test
+  void thesis3_10_leadershipTransferToAnUpToDateFollower() {
+    SimCluster sim = SimCluster.withLeader(5, 3, SimCluster.defaults());
+    SimNode old = sim.leader();
+    long term = old.core().term;
+    long target = sim.nodes.keySet().stream().filter(id -> id != old.id).findFirst().orElseThrow();
+    sim.commit(new byte[] {7});
+    old.node.transferLeader(target);
+    // No proposals while transferring.
+    assertThat(sim.runUntil(() -> sim.node(target).core().role == Role.LEADER, 20)).isTrue();
+    assertThat(sim.node(target).core().term).isEqualTo(term + 1);
+    assertThat(old.core().role).isEqualTo(Role.FOLLOWER);
+    sim.commit(new byte[] {8});
+  }
+
+  @Test
+  void restartKeepsTermVoteAndCommittedLog() {
+    SimCluster sim = SimCluster.withLeader(6, 3, SimCluster.defaults());
+    long index = sim.commit(new byte[] {9});
+    for (long id : sim.liveIds()) {
+      sim.crash(id);
+    }
+    for (SimNode n : sim.nodes.values()) {
+      long term = n.storage.hardState().getTerm();
+      sim.start(n);
+      assertThat(n.core().term).isEqualTo(term);
+      assertThat(n.core().log.committed).isGreaterThanOrEqualTo(index);
+    }
+    assertThat(sim.runUntil(() -> sim.leader() != null, 300)).isTrue();
+    sim.commit(new byte[] {10});
+    for (SimNode n : sim.nodes.values()) {
+      assertThat(n.appliedIndex).isGreaterThan(index);
+    }
+  }
+}
