@@ -56,21 +56,24 @@ public final class NodeRing {
         for (int w : weights.values()) {
             n += w * vnodesPerWeight;
         }
-        long[][] points = new long[n][];
+        long[] flipped = new long[n]; // token with the sign bit flipped: signed order = unsigned order
+        long[] owners = new long[n];
         int k = 0;
         for (Map.Entry<Long, Integer> e : weights.entrySet()) {
             int count = e.getValue() * vnodesPerWeight;
             for (int v = 0; v < count; v++) {
-                points[k++] = new long[] {vnodeToken(e.getKey(), v) ^ Long.MIN_VALUE, e.getKey()};
+                flipped[k] = vnodeToken(e.getKey(), v) ^ Long.MIN_VALUE;
+                owners[k] = e.getKey();
+                k++;
             }
         }
         // Ties (astronomically rare) go to the lower node id first; the walk then meets both.
-        Arrays.sort(points, (x, y) -> x[0] != y[0] ? Long.compare(x[0], y[0]) : Long.compare(x[1], y[1]));
+        int[] order = SortOrder.of(flipped, owners);
         this.flippedTokens = new long[n];
         this.tokenOwners = new long[n];
         for (int i = 0; i < n; i++) {
-            flippedTokens[i] = points[i][0];
-            tokenOwners[i] = points[i][1];
+            flippedTokens[i] = flipped[order[i]];
+            tokenOwners[i] = owners[order[i]];
         }
     }
 

@@ -6,7 +6,6 @@ import io.kvstore.proto.v1.Shard;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -153,26 +152,36 @@ public final class ShardLookup {
                 throw new InvalidClusterMapException("shard id " + sortedIds[i] + " appears more than once");
             }
         }
-        for (OwnedRange r : ranges) {
+        int count = ranges.size();
+        long[] flippedStarts = new long[count];
+        long[] rangeOwners = new long[count];
+        for (int i = 0; i < count; i++) {
+            OwnedRange r = ranges.get(i);
             if (r.end != 0 && Long.compareUnsigned(r.start, r.end) >= 0) {
                 throw new InvalidClusterMapException("shard " + r.shardId + " has an empty or inverted range "
                         + HashRanges.format(r.start, r.end));
             }
+            flippedStarts[i] = r.start ^ Long.MIN_VALUE;
+            rangeOwners[i] = r.shardId;
         }
-        ranges.sort(Comparator.comparingLong((OwnedRange r) -> r.start ^ Long.MIN_VALUE)
-                .thenComparingLong(r -> r.shardId));
-        checkCoverage(ranges);
+        int[] order = SortOrder.of(flippedStarts, rangeOwners);
+        List<OwnedRange> sorted = new ArrayList<>(count);
+        for (int i : order) {
+            sorted.add(ranges.get(i));
+        }
+        checkCoverage(sorted);
 
-        long[] starts = new long[ranges.size()];
-        int[] owners = new int[ranges.size()];
+        long[] starts = new long[count];
+        int[] owners = new int[count];
         int n = 0;
-        for (OwnedRange r : ranges) {
-            int owner = Arrays.binarySearch(sortedIds, r.shardId);
-            if (n > 0 && owners[n - 1] == owner) {
+        long previousShard = 0;
+        for (OwnedRange r : sorted) {
+            if (n > 0 && r.shardId == previousShard) {
                 continue; // adjacent arc of the same shard: one entry serves both
             }
             starts[n] = r.start ^ Long.MIN_VALUE;
-            owners[n] = owner;
+            owners[n] = Arrays.binarySearch(sortedIds, r.shardId);
+            previousShard = r.shardId;
             n++;
         }
         return new ShardLookup(Arrays.copyOf(starts, n), Arrays.copyOf(owners, n), sortedIds);

@@ -213,25 +213,23 @@ public final class ShardRing {
 
     private static Map<Long, List<HashRange>> computeRanges(long[] shardIds, int vnodesPerShard) {
         int n = shardIds.length * vnodesPerShard;
-        // token, owner packed as parallel arrays sorted together by (unsigned token, shard id).
-        long[] tokens = new long[n];
+        long[] flipped = new long[n]; // token with the sign bit flipped: signed order = unsigned order
         long[] owners = new long[n];
-        Integer[] order = new Integer[n];
         int k = 0;
         for (long id : shardIds) {
             for (int v = 0; v < vnodesPerShard; v++) {
-                tokens[k] = vnodeToken(id, v);
+                flipped[k] = vnodeToken(id, v) ^ Long.MIN_VALUE;
                 owners[k] = id;
-                order[k] = k;
                 k++;
             }
         }
         // On an exact token collision (astronomically rare), the lower shard id keeps the point; the other
         // point owns an empty arc and disappears. Still a deterministic function of the inputs.
-        Arrays.sort(order, (x, y) -> {
-            int c = Long.compareUnsigned(tokens[x], tokens[y]);
-            return c != 0 ? c : Long.compare(owners[x], owners[y]);
-        });
+        int[] order = SortOrder.of(flipped, owners);
+        long[] tokens = new long[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = flipped[i] ^ Long.MIN_VALUE;
+        }
         Map<Long, List<HashRange>> byShard = new TreeMap<>();
         for (long id : shardIds) {
             byShard.put(id, new ArrayList<>());
