@@ -308,7 +308,9 @@ final class Replication {
       pr.next = pr.match + 1;
     }
     if (pr.state != ProgressView.State.SNAPSHOT && pr.match < c.log.lastIndex()) {
-      sendAppends(from, pr, false);
+      // Even with nothing new to send: an empty append at next - 1 makes a follower that lost an
+      // append reject it, and the leader then backs up to what it really has.
+      sendAppends(from, pr, true);
     }
     updateQuorumRound();
   }

@@ -1,0 +1,141 @@
+package io.kvstore.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kvstore.raft.proto.Message;
+import io.kvstore.raft.proto.MessageType;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Log replication (Raft §5.3): batching, pipelining, flow control, fast backtracking. */
+class ReplicationTest {
+
+  @Test
+  void proposalsBetweenTwoReadiesGoOutAsOneAppendPerFollower() {
+    SimCluster sim = SimCluster.withLeader(11, 3, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    Map<Long, Integer> appends = new HashMap<>();
+    Map<Long, Integer> entries = new HashMap<>();
+    sim.filter =
+        m -> {
+          if (m.getType() == MessageType.MSG_APPEND && m.getEntriesCount() > 0) {
+            appends.merge(m.getTo(), 1, Integer::sum);
+            entries.merge(m.getTo(), m.getEntriesCount(), Integer::sum);
+          }
+          return m;
+        };
+    for (int i = 0; i < 100; i++) {
+      leader.node.propose(new byte[] {(byte) i});
+    }
+    sim.handleReady(leader);
+    assertThat(appends).hasSize(2).allSatisfy((to, n) -> assertThat(n).isEqualTo(1));
+    assertThat(entries).allSatisfy((to, n) -> assertThat(n).isEqualTo(100));
+    sim.settle(50);
+    assertThat(sim.node(leader.id).appliedIndex).isEqualTo(leader.core().log.lastIndex());
+  }
+
+  @Test
+  void appendsArePipelinedUpToTheInflightLimit() {
+    SimCluster sim =
+        SimCluster.withLeader(12, 3, SimCluster.defaults().maxSizePerMsg(1).maxInflightMsgs(4));
+    SimNode leader = sim.leader();
+    AtomicInteger appends = new AtomicInteger();
+    sim.filter =
+        m -> {
+          if (m.getType() == MessageType.MSG_APPEND && m.getEntriesCount() > 0) {
+            appends.incrementAndGet();
+          }
+          return m;
+        };
+    for (int i = 0; i < 10; i++) {
+      leader.node.propose(new byte[] {(byte) i});
+    }
+    sim.handleReady(leader);
+    // One entry per message (maxSizePerMsg), four in flight per follower before any acknowledgement.
+    assertThat(appends.get()).isEqualTo(2 * 4);
+    sim.settle(100);
+    for (SimNode n : sim.nodes.values()) {
+      assertThat(n.appliedIndex).isEqualTo(leader.core().log.lastIndex());
+    }
+  }
+
+  @Test
+  void flowControlByBytesLimitsWhatIsInFlight() {
+    SimCluster sim =
+        SimCluster.withLeader(
+            13, 3, SimCluster.defaults().maxSizePerMsg(1).maxInflightMsgs(100).maxInflightBytes(300));
+    SimNode leader = sim.leader();
+    AtomicInteger appends = new AtomicInteger();
+    sim.filter =
+        m -> {
+          if (m.getType() == MessageType.MSG_APPEND && m.getEntriesCount() > 0) {
+            appends.incrementAndGet();
+          }
+          return m;
+        };
+    for (int i = 0; i < 50; i++) {
+      leader.node.propose(new byte[100]);
+    }
+    sim.handleReady(leader);
+    // Each entry is ~110 bytes: a 300-byte window admits three appends per follower.
+    assertThat(appends.get()).isEqualTo(2 * 3);
+    sim.settle(200);
+    assertThat(sim.node(leader.id).appliedIndex).isEqualTo(leader.core().log.lastIndex());
+  }
+
+  @Test
+  void section5_3_divergentFollowerIsRepairedWithFewRoundTrips() {
+    SimCluster sim = SimCluster.withLeader(14, 3, SimCluster.defaults());
+    SimNode old = sim.leader();
+    sim.isolate(old.id);
+    for (int i = 0; i < 60; i++) {
+      old.node.propose(new byte[] {1, (byte) i}); // never committed: the old leader is alone
+    }
+    assertThat(sim.runUntil(() -> sim.leader() != null && sim.leader() != old, 300)).isTrue();
+    SimNode leader = sim.leader();
+    for (int i = 0; i < 30; i++) {
+      leader.node.propose(new byte[] {2, (byte) i});
+    }
+    sim.settle(50);
+    // A new leader starts probing at its own last index: hand leadership over so the probe starts 31
+    // entries past the point where the logs diverge.
+    long third = sim.nodes.keySet().stream().filter(id -> id != old.id && id != leader.id).findFirst().orElseThrow();
+    leader.node.transferLeader(third);
+    assertThat(sim.runUntil(() -> sim.leader() != null && sim.leader().id == third, 50)).isTrue();
+    AtomicInteger rejections = new AtomicInteger();
+    sim.filter =
+        m -> {
+          if (m.getType() == MessageType.MSG_APPEND_RESP && m.getReject() && m.getFrom() == old.id) {
+            rejections.incrementAndGet();
+          }
+          return m;
+        };
+    sim.heal();
+    long target = sim.leader().core().log.lastIndex();
+    assertThat(sim.runUntil(() -> old.appliedIndex >= target, 300)).isTrue();
+    // Without the conflict hints the leader would step back one entry per rejection (60 of them).
+    assertThat(rejections.get()).isBetween(1, 3);
+    assertThat(old.core().log.termOrZero(target)).isEqualTo(sim.leader().core().log.termOrZero(target));
+  }
+
+  @Test
+  void lostAppendsAreRecoveredByHeartbeats() {
+    SimCluster sim = SimCluster.withLeader(15, 3, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    sim.filter = m -> m.getType() == MessageType.MSG_APPEND ? null : m;
+    long index = leader.node.propose(new byte[] {3}).index();
+    for (int i = 0; i < 5; i++) {
+      sim.step();
+    }
+    assertThat(leader.core().log.committed).isLessThan(index);
+    sim.filter = m -> m;
+    assertThat(sim.runUntil(() -> sim.nodes.values().stream().allMatch(n -> n.appliedIndex >= index), 50))
+        .isTrue();
+  }
+
+  static Message append(long from, long to, long term) {
+    return Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom(from).setTo(to).setTerm(term).build();
+  }
+}
