@@ -24,6 +24,7 @@ import io.kvstore.server.metrics.GrpcServerMetrics;
 import io.kvstore.server.metrics.MetricsServer;
 import io.kvstore.server.proto.NodeInternalGrpc;
 import io.kvstore.server.replica.LeaderHint;
+import io.kvstore.server.replica.NodeReplicas;
 import io.kvstore.server.replica.ShardReplicas;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -90,11 +91,41 @@ public final class Node implements AutoCloseable {
     ReplicaHost start(NodeConfig config, RoutingTable map, PrometheusRegistry registry);
   }
 
-  /** The multi-Raft replicas (worker loop, transport, Raft groups, state machine) of the replica package. */
-  static final ReplicaHostFactory REAL_REPLICAS =
+  /** The multi-Raft replicas (worker loops, transport, Raft groups, state machines, cache). */
+  public static final ReplicaHostFactory REAL_REPLICAS =
       (config, table, metricRegistry) -> {
-        throw new UnsupportedOperationException(
-            "the multi-Raft replicas are not wired in yet (kv-server replica package)");
+        NodeReplicas r =
+            NodeReplicas.start(
+                config.nodeId(),
+                config.clusterId(),
+                config.dataDir(),
+                table.toClusterMap(),
+                config.replicaOptions(),
+                metricRegistry);
+        return new ReplicaHost() {
+          @Override
+          public ShardReplicas replicas() {
+            return r;
+          }
+
+          @Override
+          public List<BindableService> services() {
+            return List.of(r.transportService());
+          }
+
+          @Override
+          public void transferLeadershipsAway(Duration timeout) {
+            int still = r.transferLeadershipsAway(timeout);
+            if (still > 0) {
+              log.info("node {} still leads {} shards after {}", config.nodeId(), still, timeout);
+            }
+          }
+
+          @Override
+          public void close() {
+            r.close();
+          }
+        };
       };
 
   private final NodeConfig config;
@@ -334,7 +365,8 @@ public final class Node implements AutoCloseable {
     closed = true;
     long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
     health.enterTerminalState();
-    if (replicaHost != null) {
+    // With no other node there is nobody to hand a leadership to.
+    if (replicaHost != null && map != null && map.table().nodes().size() > 1) {
       try {
         replicaHost.transferLeadershipsAway(config.shutdownTimeout().dividedBy(2));
       } catch (RuntimeException e) {

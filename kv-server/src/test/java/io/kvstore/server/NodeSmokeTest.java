@@ -11,7 +11,19 @@ import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.StreamObserver;
+import com.google.protobuf.ByteString;
 import io.kvstore.proto.v1.ClusterGrpc;
+import io.kvstore.proto.v1.GetRequest;
+import io.kvstore.proto.v1.GetResponse;
+import io.kvstore.proto.v1.KVGrpc;
+import io.kvstore.proto.v1.PutRequest;
+import io.kvstore.proto.v1.PutResponse;
+import io.kvstore.server.e2e.Await;
+import io.kvstore.server.replica.ReplicaOptions;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.SplittableRandom;
 import io.kvstore.proto.v1.GetClusterMapRequest;
 import io.kvstore.proto.v1.GetNodeStatusRequest;
 import io.kvstore.proto.v1.NodeStatus;
@@ -37,10 +49,11 @@ class NodeSmokeTest {
   @BeforeEach
   void start() {
     node =
-        Node.start(
-            new NodeConfig(
-                7, "smoke", "127.0.0.1", 0, 0, dataDir,
-                NodeConfig.InitialMember.parseList("7=127.0.0.1:1")));
+        Node.bind(
+            new NodeConfig(7, "smoke", "127.0.0.1", 0, 0, dataDir, List.of())
+                .withReplicaOptions(ReplicaOptions.defaults().withTick(Duration.ofMillis(20))),
+            Node.REAL_REPLICAS);
+    node.serve(List.of(new NodeConfig.InitialMember(7, node.grpcAddress())));
     channel = NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext().build();
   }
 
@@ -104,8 +117,92 @@ class NodeSmokeTest {
                 });
     requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     assertThat(services.get(10, TimeUnit.SECONDS))
-        .contains("kvstore.v1.Cluster", "grpc.health.v1.Health");
+        .contains("kvstore.v1.Cluster", "kvstore.v1.KV", "grpc.health.v1.Health");
     requests.onCompleted();
+  }
+
+  @Test
+  void aSingleNodeClusterServesWritesAndReads() {
+    KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+    ByteString key = ByteString.copyFromUtf8("hello");
+    // The single-voter groups elect themselves; until then the node answers UNAVAILABLE.
+    PutResponse put =
+        Await.value(
+            Duration.ofSeconds(20),
+            () ->
+                kv.put(
+                    PutRequest.newBuilder()
+                        .setKey(key)
+                        .setValue(ByteString.copyFromUtf8("world"))
+                        .build()));
+    assertThat(put.getVersion()).isPositive();
+    assertThat(put.getHeader().getNodeId()).isEqualTo(7);
+    GetResponse got = kv.get(GetRequest.newBuilder().setKey(key).build());
+    assertThat(got.getFound()).isTrue();
+    assertThat(got.getKv().getValue().toStringUtf8()).isEqualTo("world");
+    assertThat(got.getKv().getVersion()).isEqualTo(put.getVersion());
+    assertThat(
+            HealthGrpc.newBlockingStub(channel)
+                .check(HealthCheckRequest.newBuilder().setService(KVGrpc.SERVICE_NAME).build())
+                .getStatus())
+        .isEqualTo(ServingStatus.SERVING);
+  }
+
+  @Test
+  void garbageBytesOnTheGrpcPortDoNotTakeTheNodeDown() throws Exception {
+    SplittableRandom random = new SplittableRandom(20261128L);
+    byte[][] payloads = {
+      new byte[4096], // random junk
+      "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+      new byte[2048], // a valid HTTP/2 preface followed by junk frames (filled below)
+    };
+    random.nextBytes(payloads[0]);
+    random.nextBytes(payloads[2]);
+    byte[] preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(preface, 0, payloads[2], 0, preface.length);
+    for (byte[] junk : payloads) {
+      try (Socket socket = new Socket("127.0.0.1", node.grpcPort())) {
+        socket.setSoTimeout(5000);
+        socket.getOutputStream().write(junk);
+        socket.getOutputStream().flush();
+        // Read until the node closes the connection (or it times out): either way it must survive.
+        try {
+          while (socket.getInputStream().read(new byte[1024]) >= 0) {}
+        } catch (java.io.IOException expected) {
+          // reset or timeout
+        }
+      }
+    }
+    assertThat(
+            HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
+        .isEqualTo(ServingStatus.SERVING);
+    assertThat(ClusterGrpc.newBlockingStub(channel).getNodeStatus(GetNodeStatusRequest.getDefaultInstance())
+            .getNode().getId())
+        .isEqualTo(7);
+  }
+
+  @Test
+  void countsCallsByMethodAndStatusCode() throws Exception {
+    KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 2; i++) {
+      try {
+        kv.put(PutRequest.getDefaultInstance()); // empty key: INVALID_ARGUMENT
+      } catch (io.grpc.StatusRuntimeException expected) {
+        assertThat(expected.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+      }
+    }
+    String body =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + node.metricsPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    assertThat(body)
+        .contains(
+            "kvstore_grpc_server_requests_total{code=\"INVALID_ARGUMENT\",method=\"kvstore.v1.KV/Put\"} 2.0")
+        .contains("kvstore_grpc_server_request_duration_seconds_bucket{code=\"INVALID_ARGUMENT\"");
   }
 
   @Test
