@@ -1,0 +1,23 @@
+package io.kvstore.client;
+
+/** Lets tests in other packages (kvctl's) start a {@link FakeCluster}. */
+public final class FakeClusterAccess implements AutoCloseable {
+  private final FakeCluster cluster;
+
+  private FakeClusterAccess(FakeCluster cluster) {
+    this.cluster = cluster;
+  }
+
+  public static FakeClusterAccess start(int nodes, int shards) {
+    return new FakeClusterAccess(new FakeCluster(nodes, shards));
+  }
+
+  public String seeds() {
+    return cluster.seeds();
+  }
+
+  @Override
+  public void close() {
+    cluster.close();
+  }
+}
