@@ -201,8 +201,11 @@ public final class BenchMain implements Callable<Integer> {
     Files.writeString(outDir.resolve("results.md"), md, StandardCharsets.UTF_8);
     Files.writeString(outDir.resolve("results.csv"), CsvReport.render(results), StandardCharsets.UTF_8);
     Files.writeString(outDir.resolve("chart.svg"),
-        SvgChart.render("Throughput and p99 per configuration (" + chooser.describe() + ", " + valueSize
-            + " B values, " + ReadConsistency.parse(consistency).label() + " reads)", results),
+        SvgChart.render("Throughput and p99 per configuration",
+            keys + " keys, " + chooser.describe() + ", " + valueSize + "-byte values, "
+                + ReadConsistency.parse(consistency).label() + " reads, " + clients + " client(s); "
+                + started + " UTC",
+            results),
         StandardCharsets.UTF_8);
     console.println();
     console.print(md);

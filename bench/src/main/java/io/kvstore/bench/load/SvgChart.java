@@ -19,12 +19,17 @@ public final class SvgChart {
   private static final int BAR = 30;
   private static final int GROUP_GAP = 26;
   private static final int PANEL_HEIGHT = 210;
-  private static final int TITLE_HEIGHT = 64;
-  private static final int AXIS_LABELS = 40;
+  private static final int TITLE_HEIGHT = 96;
+  private static final int AXIS_LABELS = 44;
+  private static final int MIN_GROUP = 76;
 
   private SvgChart() {}
 
-  public static String render(String title, List<RunResult> results) {
+  /**
+   * @param title the chart's heading
+   * @param subtitle a smaller line under it (what was run: keys, values, consistency)
+   */
+  public static String render(String title, String subtitle, List<RunResult> results) {
     List<String> stores = new ArrayList<>();
     Map<String, Map<String, RunResult>> byConfig = new LinkedHashMap<>(); // label -> store -> result
     for (RunResult r : results) {
@@ -34,8 +39,9 @@ public final class SvgChart {
       byConfig.computeIfAbsent(r.config().label(), k -> new LinkedHashMap<>()).put(r.store(), r);
     }
     int groups = Math.max(byConfig.size(), 1);
-    int groupWidth = Math.max(stores.size(), 1) * BAR + GROUP_GAP;
-    int width = Math.max(520, LEFT + RIGHT + groups * groupWidth);
+    int groupWidth = groupWidth(stores.size());
+    int textWidth = (int) Math.max(title.length() * 9.0, subtitle.length() * 6.6) + 40;
+    int width = Math.max(Math.max(520, textWidth), LEFT + RIGHT + groups * groupWidth);
     int panel2Top = TITLE_HEIGHT + PANEL_HEIGHT + AXIS_LABELS + 28;
     int height = panel2Top + PANEL_HEIGHT + AXIS_LABELS + 10;
 
@@ -48,13 +54,14 @@ public final class SvgChart {
     sb.append(String.format(Locale.ROOT,
         "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", width, height));
     text(sb, width / 2.0, 22, "middle", 15, "bold", title);
+    text(sb, width / 2.0, 40, "middle", 11, "normal", subtitle);
 
     // Legend.
     double lx = LEFT;
     for (int i = 0; i < stores.size(); i++) {
       sb.append(String.format(Locale.ROOT,
-          "<rect x=\"%.1f\" y=\"34\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, colour(i)));
-      text(sb, lx + 17, 44.5, "start", 12, "normal", stores.get(i));
+          "<rect x=\"%.1f\" y=\"50\" width=\"12\" height=\"12\" fill=\"%s\"/>\n", lx, colour(i)));
+      text(sb, lx + 17, 60.5, "start", 12, "normal", stores.get(i));
       lx += 30 + 7.5 * stores.get(i).length();
     }
 
@@ -91,10 +98,10 @@ public final class SvgChart {
     sb.append(String.format(Locale.ROOT,
         "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444444\" stroke-width=\"1\"/>\n",
         LEFT, top, LEFT, bottom));
-    int groupWidth = Math.max(stores.size(), 1) * BAR + GROUP_GAP;
+    int groupWidth = groupWidth(stores.size());
     int g = 0;
     for (Map.Entry<String, Map<String, RunResult>> e : byConfig.entrySet()) {
-      double gx = LEFT + GROUP_GAP / 2.0 + g * groupWidth;
+      double gx = LEFT + g * groupWidth + (groupWidth - stores.size() * BAR) / 2.0;
       for (int s = 0; s < stores.size(); s++) {
         RunResult r = e.getValue().get(stores.get(s));
         if (r == null) {
@@ -110,9 +117,19 @@ public final class SvgChart {
             escape(isOps ? Formats.ops(v) + " ops/s" : Formats.ms(v) + " ms")));
         text(sb, x + BAR / 2.0, bottom - h - 4, "middle", 10, "normal", isOps ? compact(v) : Formats.ms(v));
       }
-      text(sb, gx + stores.size() * BAR / 2.0, bottom + 16, "middle", 11, "normal", e.getKey());
+      // "W if=128" on two lines: the workload, then the in-flight count.
+      String[] parts = e.getKey().split(" ", 2);
+      double cx = gx + stores.size() * BAR / 2.0;
+      text(sb, cx, bottom + 16, "middle", 11, "bold", parts[0]);
+      if (parts.length > 1) {
+        text(sb, cx, bottom + 30, "middle", 11, "normal", parts[1]);
+      }
       g++;
     }
+  }
+
+  private static int groupWidth(int stores) {
+    return Math.max(MIN_GROUP, Math.max(stores, 1) * BAR + GROUP_GAP);
   }
 
   private static void text(
