@@ -48,7 +48,11 @@ public final class KeyHash {
         return Xxh64.hash(key, 0, key.length, 0L);
     }
 
-    /** The ring position (unsigned) of {@code key}. Reads the bytes in place when the string is flat. */
+    /**
+     * The ring position (unsigned) of {@code key}. Reads the bytes in place when the string is flat (not a
+     * rope); the read-only buffer view it reads through costs about 56 bytes of short-lived garbage per call
+     * (measured with JMH {@code -prof gc}), which the {@code byte[]} form avoids.
+     */
     public static long of(ByteString key) {
         ByteBuffer view = key.asReadOnlyByteBuffer();
         // The view may start at a non-zero position in a shared backing array; all indexes are absolute.

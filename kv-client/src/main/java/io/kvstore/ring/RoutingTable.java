@@ -192,6 +192,19 @@ public final class RoutingTable {
         return shard(shardId).map(Shard::getLeaderNodeId).orElse(0L);
     }
 
+    /**
+     * The replica sets of this map (voters and learners, in map order) as a {@link ReplicaPlacement}: diff it
+     * against {@code NodeRing.ofNodes(nodes()).place(...)} to see which replicas must move to reach the
+     * placement the ring names.
+     */
+    public ReplicaPlacement placement() {
+        Map<Long, List<Long>> replicas = new LinkedHashMap<>();
+        for (Shard shard : shards) {
+            replicas.put(shard.getId(), shard.getReplicasList().stream().map(Replica::getNodeId).toList());
+        }
+        return new ReplicaPlacement(replicas);
+    }
+
     /** The key → shard lookup. */
     public ShardLookup lookup() {
         return lookup;

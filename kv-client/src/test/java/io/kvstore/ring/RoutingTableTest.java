@@ -52,6 +52,19 @@ class RoutingTableTest {
     }
 
     @Test
+    void placementOfTheMapDiffsAgainstTheRing() {
+        RoutingTable table = bootstrap();
+        List<Long> shardIds = table.shards().stream().map(Shard::getId).toList();
+        assertThat(table.placement()).isEqualTo(NodeRing.ofNodes(table.nodes()).place(shardIds, 3));
+
+        List<Node> sixNodes = new java.util.ArrayList<>(table.nodes());
+        sixNodes.add(Node.newBuilder().setId(6).setAddress("127.0.0.1:7006").build());
+        List<PlacementChange> changes =
+                ReplicaPlacement.diff(table.placement(), NodeRing.ofNodes(sixNodes).place(shardIds, 3));
+        assertThat(changes).isNotEmpty().allSatisfy(c -> assertThat(c.added()).containsExactly(6L));
+    }
+
+    @Test
     void routesKeysLikeTheLookup() {
         RoutingTable table = bootstrap();
         SplittableRandom random = new SplittableRandom(1);
