@@ -30,7 +30,7 @@ public final class IncomingSnapshot implements AutoCloseable {
   private final Path file;
   private final EnvOptions envOptions = new EnvOptions();
   private final Options sstOptions = new Options();
-  private final SstFileWriter writer;
+  private SstFileWriter writer;
   private final CRC32C crc = new CRC32C();
   private long nextOffset;
   private byte[] carry = new byte[0];
@@ -91,8 +91,9 @@ public final class IncomingSnapshot implements AutoCloseable {
   }
 
   /**
-   * Takes a chunk. A chunk at another offset than {@link #nextOffset()} (a duplicate or one after a gap)
-   * is ignored; either way the return value is the offset to acknowledge. Blocks on local disk writes.
+   * Takes a chunk. A chunk at offset 0 starts the transfer over; a chunk at another offset than
+   * {@link #nextOffset()} (a duplicate or one after a gap) is ignored; either way the return value is the
+   * offset to acknowledge. Blocks on local disk writes.
    *
    * @throws StoreException {@code INVALID_SNAPSHOT} if the chunk is for another snapshot or the stream is
    *     malformed; {@code IO_ERROR}/{@code DISK_FULL} if the staged file cannot be written
@@ -105,6 +106,9 @@ public final class IncomingSnapshot implements AutoCloseable {
         || chunk.getMetadata().getTerm() != metadata.getTerm()) {
       throw invalid("chunk of snapshot " + chunk.getMetadata().getIndex() + "/" + chunk.getMetadata().getTerm()
           + " given to the receiver of " + metadata.getIndex() + "/" + metadata.getTerm());
+    }
+    if (chunk.getOffset() == 0 && nextOffset > 0 && !complete) {
+      restart(); // the sender started over (the Raft core's contract: offset 0 starts a new staging area)
     }
     if (complete || chunk.getOffset() != nextOffset) {
       return nextOffset;
@@ -121,6 +125,28 @@ public final class IncomingSnapshot implements AutoCloseable {
       dead = true;
       throw e;
     }
+  }
+
+  private void restart() {
+    try {
+      writer.close();
+      Files.deleteIfExists(file);
+      writer = new SstFileWriter(envOptions, sstOptions);
+      writer.open(file.toString());
+    } catch (IOException e) {
+      dead = true;
+      throw new StoreException(StoreException.Reason.IO_ERROR, "restarting " + file + ": " + e, e);
+    } catch (RocksDBException e) {
+      dead = true;
+      throw RocksErrors.wrap("restarting " + file, e);
+    }
+    crc.reset();
+    nextOffset = 0;
+    carry = new byte[0];
+    records = 0;
+    lastKey = null;
+    sawApplied = false;
+    complete = false;
   }
 
   private void parse(byte[] data) {

@@ -452,6 +452,38 @@ public final class NodeStore implements AutoCloseable {
   }
 
   /**
+   * Makes the group's latest snapshot reproducible and returns it: compacts the log up to the applied
+   * index (one synced write) and pins a view of the shard at that very point, so
+   * {@code snapshot.metadata()} equals {@link GroupStorage#snapshotMetadata()} afterwards (index, term
+   * and membership). This is what a leader's driver keeps per group to fill the core's
+   * {@code MSG_SNAPSHOT} chunks (the core names the snapshot by {@code snapshotMetadata()}); close the
+   * previous one when taking a new one. Call it on the group's thread (no apply may run in between);
+   * after a restart, call it again before creating the group's Raft node, since pinned views do not
+   * survive the process.
+   *
+   * @throws IllegalStateException if nothing was applied to the shard yet
+   */
+  public ShardSnapshot compactAndSnapshot(long groupId) {
+    GroupStorage g = group(groupId);
+    long applied = g.appliedIndex();
+    if (applied == 0) {
+      throw new IllegalStateException("group " + groupId + " has applied nothing: no snapshot to take");
+    }
+    if (applied >= g.firstIndex()) {
+      write(newBatch().compactLog(groupId, applied), Durability.SYNC);
+    }
+    ShardSnapshot snap = openSnapshot(groupId);
+    SnapshotMetadata point = g.snapshotMetadata();
+    if (snap.metadata().getIndex() != point.getIndex() || snap.metadata().getTerm() != point.getTerm()) {
+      snap.close();
+      throw new IllegalStateException("group " + groupId + ": the shard was applied to while its snapshot was"
+          + " taken (applied " + snap.metadata().getIndex() + ", compaction point " + point.getIndex()
+          + "); call this on the group's thread");
+    }
+    return snap;
+  }
+
+  /**
    * Starts receiving a snapshot for a shard: chunks are staged into an SST file in the data directory's
    * {@code snapshot-staging} folder, then {@link #installSnapshot} ingests it. Staged data does not
    * survive a restart (the sender starts again from offset 0).

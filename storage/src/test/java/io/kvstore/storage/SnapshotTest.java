@@ -63,7 +63,7 @@ class SnapshotTest {
   /** Streams every chunk in order from sender to receiver; returns the number of chunks. */
   private static int transfer(ShardSnapshot snap, IncomingSnapshot in, int chunkBytes) {
     int chunks = 0;
-    long offset = 0;
+    long offset = in.nextOffset();
     while (!in.isComplete()) {
       SnapshotChunk c = snap.chunk(offset, chunkBytes);
       offset = in.accept(c);
@@ -260,5 +260,45 @@ class SnapshotTest {
       }
       assertThatThrownBy(() -> snap.chunk(stream.length + 1L, 10)).isInstanceOf(IllegalArgumentException.class);
     }
+  }
+
+  @Test
+  void compactAndSnapshotPinsTheStateTheCoreNamesBySnapshotMetadata() {
+    fill(leader, 200, "v1", 40);
+    try (ShardSnapshot snap = leader.compactAndSnapshot(SHARD)) {
+      GroupStorage g = leader.group(SHARD);
+      assertThat(snap.metadata()).isEqualTo(g.snapshotMetadata());
+      assertThat(g.firstIndex()).isEqualTo(41);
+      fill(leader, 300, "v2", 60); // applying goes on; the pinned snapshot stays at 40
+      assertThat(g.snapshotMetadata().getIndex()).isEqualTo(40);
+      try (IncomingSnapshot in = follower.receiveSnapshot(SHARD, g.snapshotMetadata())) {
+        transfer(snap, in, 1024);
+        follower.installSnapshot(in);
+      }
+      assertThat(follower.scan(SHARD, null, null, 1000)).hasSize(200);
+      assertThat(TestEntries.str(follower.get(SHARD, key(0)))).startsWith("value-0-v1");
+      assertThat(follower.group(SHARD).snapshotMetadata()).isEqualTo(snap.metadata());
+    }
+    // Again, with nothing applied since: the compaction point is already the applied index.
+    try (ShardSnapshot first = leader.compactAndSnapshot(SHARD);
+        ShardSnapshot second = leader.compactAndSnapshot(SHARD)) {
+      assertThat(first.metadata().getIndex()).isEqualTo(60);
+      assertThat(second.metadata()).isEqualTo(first.metadata());
+    }
+  }
+
+  @Test
+  void aChunkAtOffsetZeroStartsTheTransferOver() {
+    fill(leader, 500, "v1", 10);
+    try (ShardSnapshot snap = leader.openSnapshot(SHARD);
+        IncomingSnapshot in = follower.receiveSnapshot(SHARD, snap.metadata())) {
+      long offset = in.accept(snap.chunk(0, 1000));
+      offset = in.accept(snap.chunk(offset, 1000));
+      assertThat(offset).isEqualTo(2000);
+      assertThat(in.accept(snap.chunk(0, 1500))).isEqualTo(1500);
+      transfer(snap, in, 1000);
+      follower.installSnapshot(in);
+    }
+    assertSameShard(leader, follower);
   }
 }
