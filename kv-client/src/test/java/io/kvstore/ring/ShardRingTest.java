@@ -149,6 +149,39 @@ class ShardRingTest {
         assertThat(ShardRing.transfers(after, before)).allSatisfy(t -> assertThat(t.fromShard()).isEqualTo(65));
     }
 
+    /** transfers() agrees with the two lookups at random hashes and at every transfer's edges. */
+    @ParameterizedTest
+    @ValueSource(longs = {31, 32, 33})
+    void transfersMatchTheLookups(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Long> beforeIds = random.longs(1, 1000).distinct().limit(random.nextInt(1, 12)).boxed().toList();
+        List<Long> afterIds = new ArrayList<>(beforeIds.subList(0, random.nextInt(beforeIds.size()) + 1));
+        random.longs(1000, 2000).limit(random.nextInt(0, 4)).forEach(afterIds::add);
+        ShardRing before = ShardRing.of(beforeIds, 16);
+        ShardRing after = ShardRing.of(afterIds, 16);
+        List<RangeTransfer> transfers = ShardRing.transfers(before, after);
+
+        List<Long> probes = new ArrayList<>();
+        random.longs(20_000).forEach(probes::add);
+        for (RangeTransfer t : transfers) {
+            probes.add(t.range().getStart());
+            probes.add(t.range().getStart() - 1);
+            probes.add(t.range().getEnd() - 1);
+            probes.add(t.range().getEnd());
+        }
+        for (long h : probes) {
+            long from = before.lookup().shardIdForHash(h);
+            long to = after.lookup().shardIdForHash(h);
+            List<RangeTransfer> holding = transfers.stream().filter(t -> HashRanges.contains(t.range(), h)).toList();
+            if (from == to) {
+                assertThat(holding).as("hash %s", HashRanges.hex(h)).isEmpty();
+            } else {
+                assertThat(holding).as("hash %s", HashRanges.hex(h))
+                        .containsExactly(new RangeTransfer(holding.isEmpty() ? null : holding.get(0).range(), from, to));
+            }
+        }
+    }
+
     @Test
     void hashTagsCoLocate() {
         ShardRing ring = ShardRing.ofCount(64);
