@@ -379,7 +379,8 @@ final class SimCluster {
       onApply.accept(e);
     }
     for (ReadState rs : rd.readStates()) {
-      Long required = readsRequired.remove(ByteBuffer.wrap(rs.context()).getLong());
+      Long required =
+          rs.context().length == 8 ? readsRequired.remove(ByteBuffer.wrap(rs.context()).getLong()) : null;
       if (required != null) {
         oracle.checkRead(n.id, rs.index(), required);
         readsAnswered++;
