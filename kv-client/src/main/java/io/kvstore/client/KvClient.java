@@ -116,6 +116,18 @@ public final class KvClient implements AutoCloseable {
     return shared.routes.view();
   }
 
+  /**
+   * The node the client would send a write of {@code key} to now: the cached leader of the key's shard,
+   * or 0 when unknown (or before the first map). For diagnostics and tests; it does no I/O.
+   */
+  public long cachedLeader(ByteString key) {
+    ClusterView view = shared.routes.view();
+    if (view == null || !view.routable()) {
+      return 0;
+    }
+    return shared.routes.leader(view.table().shardForKey(key).getId()).nodeId();
+  }
+
   /** The blocking view of this client (same connections and routes). */
   public BlockingKvClient blocking() {
     return new BlockingKvClient(this);

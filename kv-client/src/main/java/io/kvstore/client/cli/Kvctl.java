@@ -110,6 +110,16 @@ public final class Kvctl {
     return path.toString();
   }
 
+  /**
+   * As {@link #commandLine()}, reading values from {@code stdin} and writing {@code -o value} bytes to
+   * {@code rawStdout} (for tests that run kvctl in their JVM; not thread-safe: one run at a time).
+   */
+  public static CommandLine commandLine(java.io.InputStream stdin, java.io.OutputStream rawStdout) {
+    Bytes.stdin = stdin;
+    ClientCommand.rawStdout = rawStdout;
+    return commandLine();
+  }
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
