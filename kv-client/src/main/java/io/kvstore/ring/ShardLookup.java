@@ -1,6 +1,7 @@
 package io.kvstore.ring;
 
 import com.google.protobuf.ByteString;
+import io.kvstore.proto.v1.ClusterMap;
 import io.kvstore.proto.v1.HashRange;
 import io.kvstore.proto.v1.Shard;
 import java.util.ArrayList;
@@ -52,6 +53,16 @@ public final class ShardLookup {
             floorByBucket[b] = r;
         }
         floorByBucket[BUCKETS] = flippedStarts.length - 1;
+    }
+
+    /**
+     * The lookup over the shards of a cluster map (only the ranges are checked here; {@link RoutingTable#of}
+     * validates the whole map).
+     *
+     * @throws InvalidClusterMapException as for {@link #of(Collection)}
+     */
+    public static ShardLookup of(ClusterMap map) {
+        return of(map.getShardsList());
     }
 
     /**

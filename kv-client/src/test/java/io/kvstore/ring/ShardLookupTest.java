@@ -3,6 +3,7 @@ package io.kvstore.ring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.kvstore.proto.v1.ClusterMap;
 import io.kvstore.proto.v1.HashRange;
 import io.kvstore.proto.v1.Shard;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ class ShardLookupTest {
 
     @Test
     void oneShardOwningTheWholeRing() {
-        ShardLookup lookup = ShardLookup.of(List.of(shard(7, r(0, 0))));
+        ShardLookup lookup = ShardLookup.of(ClusterMap.newBuilder().addShards(shard(7, r(0, 0))).build());
         assertThat(lookup.shardIdForHash(0)).isEqualTo(7);
         assertThat(lookup.shardIdForHash(TOP)).isEqualTo(7);
         assertThat(lookup.shardIdForKey("anything".getBytes())).isEqualTo(7);
