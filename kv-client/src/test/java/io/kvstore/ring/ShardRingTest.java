@@ -54,7 +54,7 @@ class ShardRingTest {
     @Test
     void keysSpreadEvenlyOver64Shards() {
         long[] hashes = randomKeyHashes(42);
-        for (int vnodes : new int[] {64, 128, 256, 512, 1024}) {
+        for (int vnodes : new int[] {64, 256, 512}) {
             ShardRing ring = ShardRing.of(ids(1, 64), vnodes);
             System.out.printf("[ring] 64 shards, %4d vnodes: %6d ranges, keys max/mean %.4f%n", vnodes,
                     ring.lookup().rangeCount(), maxOverMean(ring, hashes));
