@@ -1,21 +1,38 @@
 package io.kvstore.server;
 
+import io.kvstore.server.replica.ReplicaOptions;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code kv-server} process: parses flags, starts a {@link Node}, stops it on SIGTERM. */
+/**
+ * The {@code kv-server} process: parses flags (and an optional config file), starts a {@link Node}, and on
+ * SIGTERM (or Ctrl-C) stops it: leaderships handed away, in-flight calls finished, RocksDB flushed and
+ * closed. A restart on the same data dir resumes from disk.
+ *
+ * <p>The config file ({@code --config FILE}) is a Java properties file whose keys are the long flag names
+ * without dashes, e.g. {@code node-id=1}, {@code data-dir=/var/lib/kvstore}; flags on the command line win.
+ */
 @Command(
     name = "kv-server",
     mixinStandardHelpOptions = true,
     version = Node.VERSION,
+    sortOptions = false,
     description = "Runs one kvstore node.")
 public final class NodeMain implements Callable<Integer> {
 
-  @Option(names = "--node-id", required = true, description = "This node's id (1 or more).")
-  long nodeId;
+  @Option(names = "--config", description = "A properties file of flag values (keys: long flag names without dashes).")
+  Path configFile;
+
+  @Option(names = "--node-id", description = "This node's id (1 or more). Required.")
+  Long nodeId;
+
+  @Option(names = "--data-dir", description = "Where the node keeps its data. Required.")
+  Path dataDir;
 
   @Option(
       names = "--cluster-id",
@@ -38,42 +55,172 @@ public final class NodeMain implements Callable<Integer> {
       description = "Prometheus /metrics port; -1 turns it off (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
-  @Option(names = "--data-dir", required = true, description = "Where the node keeps its data.")
-  Path dataDir;
-
   @Option(
       names = "--initial-cluster",
       defaultValue = "",
-      description = "The nodes of a new cluster: ID=HOST:PORT,... (e.g. 1=127.0.0.1:7001,2=127.0.0.1:7002).")
+      description =
+          "The nodes of a new cluster: ID=HOST:PORT[@WEIGHT],... (e.g. 1=127.0.0.1:7001,2=127.0.0.1:7002@2)."
+              + " Ignored when the data dir already holds a cluster map.")
   String initialCluster;
+
+  @Option(
+      names = "--shards",
+      defaultValue = "16",
+      description = "Shards of a new cluster (default: ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(
+      names = "--replication",
+      defaultValue = "3",
+      description = "Replicas per shard of a new cluster (default: ${DEFAULT-VALUE}).")
+  int replication;
+
+  @Option(
+      names = "--max-value-bytes",
+      defaultValue = "1048576",
+      description = "The value limit of a new cluster (default: ${DEFAULT-VALUE}).")
+  int maxValueBytes;
+
+  @Option(
+      names = "--cache-bytes",
+      defaultValue = "67108864",
+      description = "The hot-value cache's bound in bytes; 0 turns it off (default: ${DEFAULT-VALUE}).")
+  long cacheBytes;
+
+  @Option(
+      names = "--tick-ms",
+      defaultValue = "100",
+      description = "The Raft tick in milliseconds (default: ${DEFAULT-VALUE}).")
+  long tickMs;
+
+  @Option(
+      names = "--election-ticks",
+      defaultValue = "10",
+      description = "Election timeout in ticks (default: ${DEFAULT-VALUE}).")
+  int electionTicks;
+
+  @Option(
+      names = "--heartbeat-ticks",
+      defaultValue = "1",
+      description = "Heartbeat period in ticks (default: ${DEFAULT-VALUE}).")
+  int heartbeatTicks;
+
+  @Option(
+      names = "--snapshot-entries",
+      defaultValue = "10000",
+      description = "Compact a shard's log after this many applied entries (default: ${DEFAULT-VALUE}).")
+  long snapshotEntries;
+
+  @Option(
+      names = "--loop-threads",
+      defaultValue = "1",
+      description = "Worker loop threads driving the shards (default: ${DEFAULT-VALUE}).")
+  int loopThreads;
+
+  @Option(
+      names = "--lease-reads",
+      defaultValue = "false",
+      description = "Serve LEASE reads from the leader lease (assumes bounded clock drift).")
+  boolean leaseReads;
+
+  @Option(
+      names = "--shutdown-timeout-ms",
+      defaultValue = "10000",
+      description = "How long a stop waits for leaderships to move and calls to end (default: ${DEFAULT-VALUE}).")
+  long shutdownTimeoutMs;
+
+  /** The node's config from the parsed flags. */
+  NodeConfig toConfig() {
+    if (nodeId == null) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--node-id is required (on the command line or in --config)");
+    }
+    if (dataDir == null) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--data-dir is required (on the command line or in --config)");
+    }
+    ReplicaOptions d = ReplicaOptions.defaults();
+    ReplicaOptions options =
+        new ReplicaOptions(
+            Duration.ofMillis(tickMs),
+            electionTicks,
+            heartbeatTicks,
+            loopThreads,
+            d.maxPendingProposals(),
+            snapshotEntries,
+            d.readTimeoutTicks(),
+            leaseReads,
+            cacheBytes,
+            d.sessions(),
+            d.storage(),
+            d.maxTransportBatchBytes());
+    return new NodeConfig(
+        nodeId,
+        clusterId,
+        host,
+        port,
+        metricsPort,
+        dataDir,
+        NodeConfig.InitialMember.parseList(initialCluster),
+        shards,
+        replication,
+        maxValueBytes,
+        options,
+        Duration.ofMillis(shutdownTimeoutMs));
+  }
 
   @Override
   public Integer call() throws Exception {
-    NodeConfig config =
-        new NodeConfig(
-            nodeId,
-            clusterId,
-            host,
-            port,
-            metricsPort,
-            dataDir,
-            NodeConfig.InitialMember.parseList(initialCluster));
+    NodeConfig config = toConfig();
     Node node = Node.start(config);
     System.out.printf(
         "kv-server node %d of cluster '%s' serving gRPC on %s, metrics on port %d, data in %s%n",
-        nodeId, clusterId, node.grpcAddress(), node.metricsPort(), dataDir);
+        config.nodeId(), config.clusterId(), node.grpcAddress(), node.metricsPort(), config.dataDir());
+    System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "shutdown"));
     node.awaitTermination();
     return 0;
   }
 
-  public static void main(String[] args) {
-    CommandLine cli = new CommandLine(new NodeMain());
+  /** The command line with the config file (if any) as the source of defaults. */
+  static CommandLine commandLine(String[] args) {
+    NodeMain main = new NodeMain();
+    CommandLine cli = new CommandLine(main);
+    Path config = configFileOf(args);
+    if (config != null) {
+      if (!Files.isReadable(config)) {
+        throw new CommandLine.ParameterException(cli, "cannot read the config file " + config);
+      }
+      cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(config.toFile()));
+    }
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           cmd.getErr().println("kv-server: " + e.getMessage());
           return 1;
         });
-    System.exit(cli.execute(args));
+    return cli;
+  }
+
+  private static Path configFileOf(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        return Path.of(args[i + 1]);
+      }
+      if (args[i].startsWith("--config=")) {
+        return Path.of(args[i].substring("--config=".length()));
+      }
+    }
+    return null;
+  }
+
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = commandLine(args).execute(args);
+    } catch (CommandLine.ParameterException e) {
+      System.err.println("kv-server: " + e.getMessage());
+      code = 2;
+    }
+    System.exit(code);
   }
 }
