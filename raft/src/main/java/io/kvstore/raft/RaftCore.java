@@ -65,8 +65,8 @@ class RaftCore {
   final ReadTracker reads = new ReadTracker();
   private List<ReadTracker.PendingRead> readsAwaitingCommit;
   boolean readRoundPending;
-  private final SnapshotReceiver receiver = new SnapshotReceiver();
   final Replication replication;
+  private final Follower follower;
 
   // Output, drained by ready().
   List<Message> msgs = new ArrayList<>(0);
@@ -101,6 +101,7 @@ class RaftCore {
     this.baseMembership = Membership.of(base);
     rebuildConfHistory(storage);
     this.replication = new Replication(this);
+    this.follower = new Follower(this);
     this.term = hs.getTerm();
     this.vote = hs.getVote();
     this.prevHardState = HardState.newBuilder().setTerm(term).setVote(vote).setCommit(commit).build();
@@ -431,7 +432,14 @@ class RaftCore {
     }
   }
 
-  private Message.Builder respond(Message m, MessageType type) {
+  /** A complete snapshot was received: the membership becomes the snapshot's. */
+  void restoreMembership(SnapshotMetadata meta) {
+    confHistory.clear();
+    baseMembership = Membership.of(meta.getConfState());
+    setMembership(baseMembership);
+  }
+
+  static Message.Builder respond(Message m, MessageType type) {
     return Message.newBuilder().setType(type).setTo(m.getFrom());
   }
 
@@ -493,17 +501,17 @@ class RaftCore {
       case MSG_APPEND:
         electionElapsed = 0;
         leader = m.getFrom();
-        handleAppend(m);
+        follower.handleAppend(m);
         return;
       case MSG_HEARTBEAT:
         electionElapsed = 0;
         leader = m.getFrom();
-        handleHeartbeat(m);
+        follower.handleHeartbeat(m);
         return;
       case MSG_SNAPSHOT:
         electionElapsed = 0;
         leader = m.getFrom();
-        handleSnapshotChunk(m);
+        follower.handleSnapshotChunk(m);
         return;
       case MSG_TIMEOUT_NOW:
         if (promotable()) {
@@ -523,110 +531,6 @@ class RaftCore {
         return;
       default:
         metrics.drop(DropReason.UNEXPECTED_FOR_ROLE);
-    }
-  }
-
-  private static boolean wellFormed(Message m) {
-    long prevTerm = m.getLogTerm();
-    long expect = m.getIndex() + 1;
-    for (Entry e : m.getEntriesList()) {
-      if (e.getIndex() != expect || e.getTerm() < prevTerm || e.getTerm() > m.getTerm()) {
-        return false;
-      }
-      prevTerm = e.getTerm();
-      expect++;
-    }
-    return true;
-  }
-
-  private void handleAppend(Message m) {
-    Message.Builder resp = respond(m, MessageType.MSG_APPEND_RESP);
-    if (!wellFormed(m)) {
-      metrics.drop(DropReason.MALFORMED);
-      return;
-    }
-    if (m.getIndex() < log.committed) {
-      send(resp.setIndex(log.committed));
-      return;
-    }
-    if (!log.matchTerm(m.getIndex(), m.getLogTerm())) {
-      // Fast backtracking (§5.3): tell the leader where our log may match it.
-      long[] hint = log.findConflictByTerm(Math.min(m.getIndex(), log.lastIndex()), m.getLogTerm());
-      send(resp.setIndex(m.getIndex()).setReject(true).setRejectHint(hint[0]).setRejectTerm(hint[1]));
-      return;
-    }
-    List<Entry> entries = m.getEntriesList();
-    long lastNew = m.getIndex() + entries.size();
-    int conflict = -1;
-    for (int i = 0; i < entries.size(); i++) {
-      Entry e = entries.get(i);
-      if (e.getIndex() > log.lastIndex() || log.termOrZero(e.getIndex()) != e.getTerm()) {
-        conflict = i;
-        break;
-      }
-    }
-    if (conflict >= 0) {
-      if (entries.get(conflict).getIndex() <= log.committed) {
-        // Overwriting a committed entry would break Leader Completeness; refuse, never corrupt.
-        metrics.drop(DropReason.OUT_OF_RANGE);
-        return;
-      }
-      List<Entry> tail = entries.subList(conflict, entries.size());
-      log.append(tail);
-      onAppended(tail);
-    }
-    log.commitTo(Math.min(m.getCommit(), lastNew));
-    send(resp.setIndex(lastNew));
-  }
-
-  private void handleHeartbeat(Message m) {
-    if (m.getCommit() > log.lastIndex()) {
-      metrics.drop(DropReason.OUT_OF_RANGE);
-    } else {
-      log.commitTo(m.getCommit());
-    }
-    if (m.getQuiesce() && cfg.quiesce() && log.committed == log.lastIndex()) {
-      quiesced = true;
-    }
-    send(respond(m, MessageType.MSG_HEARTBEAT_RESP).setRound(m.getRound()).setContext(m.getContext()));
-  }
-
-  private void handleSnapshotChunk(Message m) {
-    SnapshotChunk chunk = m.getSnapshot();
-    SnapshotMetadata meta = chunk.getMetadata();
-    if (!m.hasSnapshot() || meta.getIndex() == 0 || meta.getTerm() == 0 || meta.getTerm() > m.getTerm()
-        || meta.getConfState().getVotersCount() == 0) {
-      metrics.drop(DropReason.MALFORMED);
-      return;
-    }
-    if (meta.getIndex() <= log.committed) {
-      send(respond(m, MessageType.MSG_APPEND_RESP).setIndex(log.committed));
-      return;
-    }
-    if (log.matchTerm(meta.getIndex(), meta.getTerm())) {
-      // We already hold the snapshot's last entry: its prefix is committed, no need to install.
-      log.commitTo(meta.getIndex());
-      send(respond(m, MessageType.MSG_APPEND_RESP).setIndex(log.committed));
-      return;
-    }
-    SnapshotChunk.Builder ack = SnapshotChunk.newBuilder().setMetadata(meta);
-    if (!receiver.accept(chunk)) {
-      metrics.drop(DropReason.SNAPSHOT_CHUNK_OUT_OF_ORDER);
-      ack.setOffset(receiver.expectedOffset(meta.getIndex(), meta.getTerm()));
-      send(respond(m, MessageType.MSG_SNAPSHOT_RESP).setReject(true).setSnapshot(ack));
-      return;
-    }
-    chunksToStage.add(chunk);
-    ack.setOffset(chunk.getOffset() + chunk.getData().size()).setLast(chunk.getLast());
-    send(respond(m, MessageType.MSG_SNAPSHOT_RESP).setSnapshot(ack));
-    if (chunk.getLast()) {
-      log.restore(meta);
-      confHistory.clear();
-      baseMembership = Membership.of(meta.getConfState());
-      setMembership(baseMembership);
-      receiver.reset();
-      metrics.snapshotInstalled();
-      send(respond(m, MessageType.MSG_APPEND_RESP).setIndex(meta.getIndex()));
     }
   }
 
