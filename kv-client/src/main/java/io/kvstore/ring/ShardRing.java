@@ -151,6 +151,19 @@ public final class ShardRing {
      * ascending order, adjacent arcs with the same from/to merged.
      */
     public static List<RangeTransfer> transfers(ShardRing before, ShardRing after) {
+        return transfers(before.ranges(), after.ranges());
+    }
+
+    /**
+     * As {@link #transfers(ShardRing, ShardRing)}, over shard id → ranges maps (for example the ranges of a
+     * live map against those of a planned ring).
+     *
+     * @throws InvalidClusterMapException if either side does not cover the ring exactly once
+     */
+    public static List<RangeTransfer> transfers(Map<Long, List<HashRange>> before,
+            Map<Long, List<HashRange>> after) {
+        ShardLookup.ofRanges(before); // validation only: the walk below assumes exact coverage
+        ShardLookup.ofRanges(after);
         List<long[]> a = boundaries(before);
         List<long[]> b = boundaries(after);
         List<RangeTransfer> out = new ArrayList<>();
@@ -194,9 +207,9 @@ public final class ShardRing {
     }
 
     /** (start, owner) pairs of a ring in unsigned start order, adjacent same-owner arcs merged. */
-    private static List<long[]> boundaries(ShardRing ring) {
+    private static List<long[]> boundaries(Map<Long, List<HashRange>> rangesByShard) {
         List<long[]> out = new ArrayList<>();
-        for (Map.Entry<Long, List<HashRange>> e : ring.rangesByShard.entrySet()) {
+        for (Map.Entry<Long, List<HashRange>> e : rangesByShard.entrySet()) {
             for (HashRange r : e.getValue()) {
                 out.add(new long[] {r.getStart(), e.getKey()});
             }

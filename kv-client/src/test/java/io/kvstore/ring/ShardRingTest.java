@@ -147,6 +147,8 @@ class ShardRingTest {
         // Removing it again restores the old layout exactly.
         assertThat(after.withoutShard(65).ranges()).isEqualTo(before.ranges());
         assertThat(ShardRing.transfers(after, before)).allSatisfy(t -> assertThat(t.fromShard()).isEqualTo(65));
+        assertThatThrownBy(() -> ShardRing.transfers(java.util.Map.of(1L, List.of(HashRanges.of(0, 5))), after.ranges()))
+                .isInstanceOf(InvalidClusterMapException.class);
     }
 
     /** transfers() agrees with the two lookups at random hashes and at every transfer's edges. */
