@@ -145,7 +145,9 @@ public final class GroupStorage implements LogStorage {
   @Override
   public InitialState initialState() {
     checkHealthy();
-    return new InitialState(hardState, applied.getConfState());
+    // The membership as of the compaction point: the core replays the configuration changes in the log
+    // after it (it uses the latest membership in its log, thesis §4.1).
+    return new InitialState(hardState, logSnapshot.getConfState());
   }
 
   /** The durable hard state (term, vote, commit). */
@@ -166,7 +168,7 @@ public final class GroupStorage implements LogStorage {
     return applied.getTerm();
   }
 
-  /** The membership as of the applied index. */
+  /** The membership stored with the applied index (see {@link StoreBatch#setConfState}). */
   public ConfState confState() {
     checkHealthy();
     return applied.getConfState();
@@ -278,6 +280,12 @@ public final class GroupStorage implements LogStorage {
   }
 
   // ---- updates, called by NodeStore only after the batch holding them was written ----
+
+  /** The group was dropped: this object is stale (a new one comes from {@link NodeStore#group}). */
+  void dropped() {
+    failure = new StoreException(StoreException.Reason.FAILED, "group " + groupId
+        + " was dropped from this node; get a fresh view from NodeStore.group");
+  }
 
   void markPresent() {
     present = true;

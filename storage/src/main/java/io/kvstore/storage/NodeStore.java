@@ -453,31 +453,36 @@ public final class NodeStore implements AutoCloseable {
 
   /**
    * Makes the group's latest snapshot reproducible and returns it: compacts the log up to the applied
-   * index (one synced write) and pins a view of the shard at that very point, so
-   * {@code snapshot.metadata()} equals {@link GroupStorage#snapshotMetadata()} afterwards (index, term
-   * and membership). This is what a leader's driver keeps per group to fill the core's
-   * {@code MSG_SNAPSHOT} chunks (the core names the snapshot by {@code snapshotMetadata()}); close the
-   * previous one when taking a new one. Call it on the group's thread (no apply may run in between);
-   * after a restart, call it again before creating the group's Raft node, since pinned views do not
-   * survive the process.
+   * index with {@code point} as the compaction point, stores {@code point}'s membership with the applied
+   * index, and pins a view of the shard at that very state (one synced write), so
+   * {@code snapshot.metadata()} equals {@link GroupStorage#snapshotMetadata()} afterwards. This is what
+   * a leader's driver keeps per group to fill the core's {@code MSG_SNAPSHOT} chunks (the core names the
+   * snapshot by {@code snapshotMetadata()}); close the previous one when taking a new one. Call it on
+   * the group's thread (no apply may run in between). Pinned views do not survive the process: after a
+   * restart, call it again (at the applied index) before the group needs to send a snapshot.
    *
-   * @throws IllegalStateException if nothing was applied to the shard yet
+   * @param point the Raft core's {@code RawNode.snapshotMetadata(appliedIndex)}
+   * @throws IllegalArgumentException if {@code point} is not at the applied index or its term differs
    */
-  public ShardSnapshot compactAndSnapshot(long groupId) {
+  public ShardSnapshot compactAndSnapshot(long groupId, SnapshotMetadata point) {
     GroupStorage g = group(groupId);
-    long applied = g.appliedIndex();
-    if (applied == 0) {
-      throw new IllegalStateException("group " + groupId + " has applied nothing: no snapshot to take");
+    if (point.getIndex() != g.appliedIndex() || point.getTerm() != g.appliedTerm()) {
+      throw new IllegalArgumentException("group " + groupId + ": snapshot point " + point.getIndex() + "/"
+          + point.getTerm() + " is not the applied state " + g.appliedIndex() + "/" + g.appliedTerm());
     }
-    if (applied >= g.firstIndex()) {
-      write(newBatch().compactLog(groupId, applied), Durability.SYNC);
+    if (point.getIndex() == 0) {
+      throw new IllegalArgumentException("group " + groupId + " has applied nothing: no snapshot to take");
     }
+    StoreBatch b = newBatch().setConfState(groupId, point.getConfState());
+    if (point.getIndex() >= g.firstIndex()) {
+      b.compactLog(groupId, point);
+    }
+    write(b, Durability.SYNC);
     ShardSnapshot snap = openSnapshot(groupId);
-    SnapshotMetadata point = g.snapshotMetadata();
     if (snap.metadata().getIndex() != point.getIndex() || snap.metadata().getTerm() != point.getTerm()) {
       snap.close();
       throw new IllegalStateException("group " + groupId + ": the shard was applied to while its snapshot was"
-          + " taken (applied " + snap.metadata().getIndex() + ", compaction point " + point.getIndex()
+          + " taken (applied " + snap.metadata().getIndex() + ", snapshot point " + point.getIndex()
           + "); call this on the group's thread");
     }
     return snap;

@@ -127,8 +127,8 @@ public final class StoreBatch implements AutoCloseable {
   }
 
   /**
-   * Sets the membership as of the applied index (when a configuration change entry is applied). Stored
-   * with the applied index, so it travels with the shard's snapshots.
+   * Sets the membership stored with the applied index (it travels with the shard's snapshots). Optional:
+   * {@link NodeStore#compactAndSnapshot} sets it from the core's {@code snapshotMetadata(index)}.
    */
   public StoreBatch setConfState(long groupId, ConfState confState) {
     Pending p = pending(groupId);
@@ -186,15 +186,17 @@ public final class StoreBatch implements AutoCloseable {
   }
 
   /**
-   * Discards a group's log up to and including {@code index} with one range deletion (Raft §7). The
-   * index must be at most the applied index (as of this batch); the term and membership recorded for the
-   * compaction point are those of the applied state when {@code index} is the applied index, else the
-   * entry's term and the current membership. Requires {@link Durability#SYNC}: the applied state it
-   * depends on must be on disk before the entries it replaces are gone. Compacting at or below the
-   * current compaction point does nothing.
+   * Discards a group's log up to and including {@code point.getIndex()} with one range deletion (Raft §7)
+   * and records {@code point} as the log's compaction point ({@link GroupStorage#snapshotMetadata()}).
+   * Pass the Raft core's {@code RawNode.snapshotMetadata(index)}: the term and the membership as of that
+   * index, which the core reads back as its base membership. The index must be at most the applied index
+   * (as of this batch) and the term must be the entry's. Requires {@link Durability#SYNC}: the applied
+   * state it depends on must be on disk before the entries it replaces are gone. Compacting at or below
+   * the current compaction point does nothing.
    */
-  public StoreBatch compactLog(long groupId, long index) {
+  public StoreBatch compactLog(long groupId, SnapshotMetadata point) {
     Pending p = pending(groupId);
+    long index = point.getIndex();
     if (index < p.first) {
       return this;
     }
@@ -203,8 +205,10 @@ public final class StoreBatch implements AutoCloseable {
           + " past the applied index " + p.applied.getIndex());
     }
     long term = index == p.applied.getIndex() ? p.applied.getTerm() : p.group.term(index);
-    SnapshotMetadata point = SnapshotMetadata.newBuilder()
-        .setIndex(index).setTerm(term).setConfState(p.applied.getConfState()).build();
+    if (point.getTerm() != term) {
+      throw new IllegalArgumentException("group " + groupId + ": compaction point " + index + " has term "
+          + point.getTerm() + " but the entry's term is " + term);
+    }
     put(rocks.state(), Keys.stateKey(groupId, Keys.TAG_LOG_SNAPSHOT), point.toByteArray(), groupId);
     try {
       batch.deleteRange(rocks.log(), Keys.logKey(groupId, 0), Keys.logKey(groupId, index + 1));
@@ -214,6 +218,31 @@ public final class StoreBatch implements AutoCloseable {
     p.first = index + 1;
     requireSync("log compaction of group " + groupId);
     p.effects.add(g -> g.compacted(point));
+    return this;
+  }
+
+  /**
+   * Creates a group on one of its initial members, as the Raft core expects (see {@code RawNode}): a
+   * compaction point at index 1, term 1 with the initial membership, hard state (term 1, commit 1), and
+   * an empty shard applied up to index 1. Refused if the group already has state on this node. A node
+   * that joins an existing group writes nothing: it starts empty and receives a snapshot.
+   */
+  public StoreBatch bootstrap(long groupId, ConfState initialMembers) {
+    Pending p = pending(groupId);
+    if (p.group.exists() || p.last > 0 || p.applied.getIndex() > 0) {
+      throw new IllegalStateException("group " + groupId + " already has state on this node");
+    }
+    SnapshotMetadata point = SnapshotMetadata.newBuilder().setIndex(1).setTerm(1)
+        .setConfState(initialMembers).build();
+    HardState hs = HardState.newBuilder().setTerm(1).setCommit(1).build();
+    put(rocks.state(), Keys.stateKey(groupId, Keys.TAG_LOG_SNAPSHOT), point.toByteArray(), groupId);
+    put(rocks.state(), Keys.stateKey(groupId, Keys.TAG_HARD_STATE), hs.toByteArray(), groupId);
+    p.first = 2;
+    p.last = 1;
+    p.applied = point;
+    writeApplied(groupId, p);
+    requireSync("bootstrap of group " + groupId);
+    p.effects.add(g -> g.resetTo(point, hs));
     return this;
   }
 
@@ -286,6 +315,7 @@ public final class StoreBatch implements AutoCloseable {
       Pending p = e.getValue();
       if (p.dropped) {
         store.forgetGroup(e.getKey());
+        p.group.dropped();
         continue;
       }
       p.group.markPresent();

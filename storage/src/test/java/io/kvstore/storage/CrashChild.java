@@ -89,7 +89,8 @@ public final class CrashChild {
           for (int g = 1; g <= groups; g++) {
             long upTo = store.group(g).appliedIndex() - rnd.nextInt(5);
             if (upTo >= store.group(g).firstIndex()) {
-              compact.compactLog(g, upTo);
+              compact.compactLog(g, io.kvstore.raft.proto.SnapshotMetadata.newBuilder().setIndex(upTo)
+                  .setTerm(store.group(g).term(upTo)).build());
             }
           }
           store.write(compact, Durability.SYNC);

@@ -2,6 +2,7 @@ package io.kvstore.storage;
 
 import static io.kvstore.storage.TestEntries.entries;
 import static io.kvstore.storage.TestEntries.entry;
+import static io.kvstore.storage.TestEntries.point;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -143,15 +144,16 @@ class GroupLogTest {
     ConfState conf = ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3).build();
     write(b -> b.append(1, entries(1, 5, 1)).append(1, entries(6, 10, 2))
         .setHardState(1, HardState.newBuilder().setTerm(2).setCommit(8).build())
-        .setConfState(1, conf).setApplied(1, 8, 2));
+        .setApplied(1, 8, 2));
     try (StoreBatch b = store.newBatch()) {
-      assertThatThrownBy(() -> b.compactLog(1, 9)).hasMessageContaining("applied");
+      assertThatThrownBy(() -> b.compactLog(1, point(9, 2))).hasMessageContaining("applied");
+      assertThatThrownBy(() -> b.compactLog(1, point(6, 1))).hasMessageContaining("term");
     }
-    StoreBatch nosync = store.newBatch().compactLog(1, 6);
+    StoreBatch nosync = store.newBatch().compactLog(1, point(6, 2, conf));
     assertThatThrownBy(() -> store.write(nosync, Durability.NO_SYNC)).isInstanceOf(IllegalArgumentException.class);
     assertThat(store.group(1).firstIndex()).isEqualTo(1);
 
-    write(b -> b.compactLog(1, 6));
+    write(b -> b.compactLog(1, point(6, 2, conf)));
     for (int round = 0; round < 2; round++) {
       GroupStorage g = store.group(1);
       assertThat(g.firstIndex()).isEqualTo(7);
@@ -162,17 +164,17 @@ class GroupLogTest {
       assertThatThrownBy(() -> g.term(5)).isInstanceOf(CompactedException.class);
       assertThatThrownBy(() -> g.entries(6, 8, 100)).isInstanceOf(CompactedException.class);
       assertThat(g.entries(7, 11, Long.MAX_VALUE)).isEqualTo(entries(7, 10, 2));
-      assertThat(g.initialState().confState()).isEqualTo(conf);
+      assertThat(g.initialState().confState()).as("membership as of the compaction point").isEqualTo(conf);
       assertThat(g.appliedIndex()).isEqualTo(8);
       assertThat(g.appliedTerm()).isEqualTo(2);
       reopen();
     }
-    write(b -> b.compactLog(1, 8));
+    write(b -> b.compactLog(1, point(8, 2)));
     assertThat(store.group(1).firstIndex()).isEqualTo(9);
     assertThat(store.group(1).term(8)).isEqualTo(2);
     // Compacting the whole log leaves an empty log after the compaction point.
     write(b -> b.setHardState(1, HardState.newBuilder().setTerm(2).setCommit(10).build()).setApplied(1, 10, 2)
-        .compactLog(1, 10));
+        .compactLog(1, point(10, 2)));
     reopen();
     GroupStorage g = store.group(1);
     assertThat(g.firstIndex()).isEqualTo(11);
@@ -202,7 +204,10 @@ class GroupLogTest {
     assertThat(store.groupIds()).containsExactly(1L, 2L);
     assertThatThrownBy(() -> store.write(store.newBatch().dropGroup(1), Durability.NO_SYNC))
         .isInstanceOf(IllegalArgumentException.class);
+    GroupStorage before = store.group(1);
     write(b -> b.dropGroup(1));
+    assertThatThrownBy(before::lastIndex).as("a view taken before the drop is stale")
+        .hasMessageContaining("dropped");
     for (int round = 0; round < 2; round++) {
       assertThat(store.groupIds()).containsExactly(2L);
       GroupStorage g = store.group(1);
@@ -243,6 +248,31 @@ class GroupLogTest {
     assertThat(store.groupIds()).containsExactly(0L, big);
     assertThat(store.group(big).lastIndex()).isEqualTo(2);
     assertThat(store.group(0).lastIndex()).isEqualTo(1);
+  }
+
+  @Test
+  void bootstrapCreatesTheGroupAsTheCoreExpects() {
+    ConfState voters = ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3).build();
+    write(b -> b.bootstrap(4, voters));
+    for (int round = 0; round < 2; round++) {
+      GroupStorage g = store.group(4);
+      assertThat(g.exists()).isTrue();
+      assertThat(g.snapshotMetadata()).isEqualTo(point(1, 1, voters));
+      assertThat(g.firstIndex()).isEqualTo(2);
+      assertThat(g.lastIndex()).isEqualTo(1);
+      assertThat(g.term(1)).isEqualTo(1);
+      assertThat(g.initialState().hardState()).isEqualTo(HardState.newBuilder().setTerm(1).setCommit(1).build());
+      assertThat(g.initialState().confState()).isEqualTo(voters);
+      assertThat(g.appliedIndex()).isEqualTo(1);
+      reopen();
+    }
+    assertThatThrownBy(() -> store.newBatch().bootstrap(4, voters)).isInstanceOf(IllegalStateException.class);
+    write(b -> b.append(4, entries(2, 3, 2)));
+    assertThat(store.group(4).entries(2, 4, Long.MAX_VALUE)).isEqualTo(entries(2, 3, 2));
+    // A bootstrapped shard can be snapshotted at once (the leader may need to send it).
+    try (ShardSnapshot snap = store.compactAndSnapshot(4, point(1, 1, voters))) {
+      assertThat(snap.metadata()).isEqualTo(store.group(4).snapshotMetadata());
+    }
   }
 
   private static List<Entry> concat(List<Entry> a, List<Entry> b) {

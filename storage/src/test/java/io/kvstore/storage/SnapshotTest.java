@@ -265,7 +265,7 @@ class SnapshotTest {
   @Test
   void compactAndSnapshotPinsTheStateTheCoreNamesBySnapshotMetadata() {
     fill(leader, 200, "v1", 40);
-    try (ShardSnapshot snap = leader.compactAndSnapshot(SHARD)) {
+    try (ShardSnapshot snap = leader.compactAndSnapshot(SHARD, TestEntries.point(40, 2, CONF))) {
       GroupStorage g = leader.group(SHARD);
       assertThat(snap.metadata()).isEqualTo(g.snapshotMetadata());
       assertThat(g.firstIndex()).isEqualTo(41);
@@ -280,8 +280,10 @@ class SnapshotTest {
       assertThat(follower.group(SHARD).snapshotMetadata()).isEqualTo(snap.metadata());
     }
     // Again, with nothing applied since: the compaction point is already the applied index.
-    try (ShardSnapshot first = leader.compactAndSnapshot(SHARD);
-        ShardSnapshot second = leader.compactAndSnapshot(SHARD)) {
+    assertThatThrownBy(() -> leader.compactAndSnapshot(SHARD, TestEntries.point(59, 2, CONF)))
+        .isInstanceOf(IllegalArgumentException.class);
+    try (ShardSnapshot first = leader.compactAndSnapshot(SHARD, TestEntries.point(60, 2, CONF));
+        ShardSnapshot second = leader.compactAndSnapshot(SHARD, TestEntries.point(60, 2, CONF))) {
       assertThat(first.metadata().getIndex()).isEqualTo(60);
       assertThat(second.metadata()).isEqualTo(first.metadata());
     }

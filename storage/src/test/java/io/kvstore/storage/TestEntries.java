@@ -24,6 +24,17 @@ final class TestEntries {
     return out;
   }
 
+  /** A compaction point as the Raft core's {@code snapshotMetadata(index)} would give it. */
+  static io.kvstore.raft.proto.SnapshotMetadata point(long index, long term,
+      io.kvstore.raft.proto.ConfState conf) {
+    return io.kvstore.raft.proto.SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
+        .setConfState(conf).build();
+  }
+
+  static io.kvstore.raft.proto.SnapshotMetadata point(long index, long term) {
+    return point(index, term, io.kvstore.raft.proto.ConfState.getDefaultInstance());
+  }
+
   static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }

@@ -3,6 +3,7 @@ package io.kvstore.bench.storage;
 import com.google.protobuf.ByteString;
 import io.kvstore.raft.proto.Entry;
 import io.kvstore.raft.proto.HardState;
+import io.kvstore.raft.proto.SnapshotMetadata;
 import io.kvstore.storage.Durability;
 import io.kvstore.storage.NodeStore;
 import io.kvstore.storage.StorageOptions;
@@ -90,7 +91,7 @@ public class GroupCommitBenchmark {
       long last = next[g] - 1;
       if (last > 0) {
         b.setHardState(g, HardState.newBuilder().setTerm(1).setCommit(last).build());
-        b.setApplied(g, last, 1).compactLog(g, last);
+        b.setApplied(g, last, 1).compactLog(g, SnapshotMetadata.newBuilder().setIndex(last).setTerm(1).build());
       }
     }
     store.write(b, Durability.SYNC);
