@@ -332,6 +332,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       return;
     }
     closed = true;
+    transportService.close();
     workers.forEach(RaftWorker::stop);
     transport.close();
     callbacks.shutdown();

@@ -4,8 +4,6 @@ import io.kvstore.proto.v1.Replica;
 import io.kvstore.proto.v1.ReplicaRole;
 import io.kvstore.proto.v1.Shard;
 import io.kvstore.raft.proto.ConfState;
-import io.kvstore.raft.proto.Entry;
-import io.kvstore.raft.proto.HardState;
 import io.kvstore.storage.StoreBatch;
 import java.util.List;
 
@@ -32,14 +30,8 @@ final class ShardBootstrap {
     return cs.build();
   }
 
-  /** Adds the bootstrap of {@code shard} to a batch; write it with SYNC (it compacts the log). */
+  /** Adds the bootstrap of {@code shard} to a batch; write it with SYNC. */
   static void add(StoreBatch batch, Shard shard) {
-    long id = shard.getId();
-    // Entry 1 exists only to be compacted: the storage derives the compaction point from applied state.
-    batch.append(id, List.of(Entry.newBuilder().setIndex(1).setTerm(1).build()));
-    batch.setHardState(id, HardState.newBuilder().setTerm(1).setCommit(1).build());
-    batch.setConfState(id, membership(shard));
-    batch.setApplied(id, 1, 1);
-    batch.compactLog(id, 1);
+    batch.bootstrap(shard.getId(), membership(shard));
   }
 }

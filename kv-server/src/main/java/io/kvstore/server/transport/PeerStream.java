@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The long-lived {@code RaftTransport.Send} stream to one peer node, reopened with exponential backoff
- * after it breaks. While it is down, or while gRPC's send buffer is full ({@code isReady() == false}),
- * batches are dropped, never queued: Raft resends what matters (heartbeats, append retries, snapshot
+ * after it breaks. While it is down, or while more than 4 MiB wait in gRPC's buffer without the stream
+ * becoming ready, batches are dropped, never queued: Raft resends what matters (heartbeats, append retries, snapshot
  * chunk resume), and a dead peer must not make the worker loop wait or grow memory.
  *
  * <p>Thread-safe: {@link #send} may be called by several worker threads (serialized by this object's
@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerStream {
   private static final Logger log = LoggerFactory.getLogger(PeerStream.class);
+
+  private static final long MAX_UNREADY_BYTES = 4L << 20;
 
   private final long peerId;
   private final Duration minBackoff;
@@ -32,6 +34,8 @@ final class PeerStream {
   private String address;
   private ClientCallStreamObserver<RaftBatch> stream;
   private long backoffNanos;
+  /** Bytes handed to gRPC while it said "not ready"; bounded so a stalled peer cannot grow memory. */
+  private long unreadyBytes;
   private long nextAttemptNanos;
   private boolean closed;
 
@@ -53,7 +57,12 @@ final class PeerStream {
       return false;
     }
     if (!stream.isReady()) {
-      return false;
+      // gRPC buffers while the connection is being set up or the peer is slow; allow a little of that
+      // (so the first messages to a peer are not lost), never an unbounded amount.
+      if (unreadyBytes > MAX_UNREADY_BYTES) {
+        return false;
+      }
+      unreadyBytes += batch.getSerializedSize();
     }
     try {
       stream.onNext(batch);
@@ -122,6 +131,7 @@ final class PeerStream {
   private synchronized void connected(ClientCallStreamObserver<RaftBatch> call) {
     if (call == stream && call.isReady()) {
       backoffNanos = minBackoff.toNanos();
+      unreadyBytes = 0;
     }
   }
 
@@ -130,6 +140,7 @@ final class PeerStream {
       return;
     }
     stream = null;
+    unreadyBytes = 0;
     nextAttemptNanos = System.nanoTime() + backoffNanos;
     log.debug("Raft stream to node {} at {} broke ({}); retrying in {} ms", Long.toUnsignedString(peerId),
         address, why, TimeUnit.NANOSECONDS.toMillis(backoffNanos));

@@ -6,6 +6,8 @@ import io.kvstore.raft.proto.GroupMessage;
 import io.kvstore.raft.proto.RaftBatch;
 import io.kvstore.raft.proto.RaftTransportGrpc;
 import io.kvstore.raft.proto.SendSummary;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,8 @@ public final class RaftTransportService extends RaftTransportGrpc.RaftTransportI
   private final long selfId;
   private final InboundRouter router;
   private final TransportStats stats;
+  private final Set<StreamObserver<SendSummary>> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   public RaftTransportService(String clusterId, long selfId, InboundRouter router, TransportStats stats) {
     this.clusterId = clusterId;
@@ -36,25 +40,66 @@ public final class RaftTransportService extends RaftTransportGrpc.RaftTransportI
     this.stats = stats;
   }
 
+  /**
+   * Ends every inbound stream with {@code UNAVAILABLE} and refuses new ones: the replicas behind it are
+   * closing. Peers see their stream break and reconnect with backoff (to this node once it restarts).
+   */
+  public void close() {
+    closed = true;
+    for (StreamObserver<SendSummary> r : open) {
+      try {
+        synchronized (r) {
+          r.onError(Status.UNAVAILABLE.withDescription("node " + Long.toUnsignedString(selfId)
+            + " is stopping its replicas").asRuntimeException());
+        }
+      } catch (RuntimeException ignored) {
+        // Already closed by the peer.
+      }
+    }
+    open.clear();
+  }
+
   @Override
   public StreamObserver<RaftBatch> send(StreamObserver<SendSummary> response) {
+    if (closed) {
+      response.onError(Status.UNAVAILABLE.withDescription("node " + Long.toUnsignedString(selfId)
+          + " is not running its replicas").asRuntimeException());
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(RaftBatch value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+    open.add(response);
     return new StreamObserver<>() {
       private long batches;
       private long messages;
       private long dropped;
-      private boolean closed;
+      private boolean ended;
 
       @Override
       public void onNext(RaftBatch batch) {
-        if (closed) {
+        if (ended || closed) {
           return;
         }
         String refusal = refusal(batch);
         if (refusal != null) {
-          closed = true;
+          ended = true;
+          open.remove(response);
           stats.streamsRefused.increment();
           log.warn("refusing Raft stream from node {}: {}", Long.toUnsignedString(batch.getFromNode()), refusal);
-          response.onError(Status.FAILED_PRECONDITION.withDescription(refusal).asRuntimeException());
+          try {
+            synchronized (response) {
+              response.onError(Status.FAILED_PRECONDITION.withDescription(refusal).asRuntimeException());
+            }
+          } catch (RuntimeException alreadyClosed) {
+            // The node closed the stream meanwhile.
+          }
           return;
         }
         batches++;
@@ -79,18 +124,26 @@ public final class RaftTransportService extends RaftTransportGrpc.RaftTransportI
 
       @Override
       public void onError(Throwable t) {
-        closed = true;
+        ended = true;
+        open.remove(response);
       }
 
       @Override
       public void onCompleted() {
-        if (closed) {
+        if (ended || closed) {
           return;
         }
-        closed = true;
-        response.onNext(SendSummary.newBuilder().setBatchesReceived(batches).setMessagesReceived(messages)
-            .setMessagesDropped(dropped).build());
-        response.onCompleted();
+        ended = true;
+        open.remove(response);
+        try {
+          synchronized (response) {
+            response.onNext(SendSummary.newBuilder().setBatchesReceived(batches).setMessagesReceived(messages)
+                .setMessagesDropped(dropped).build());
+            response.onCompleted();
+          }
+        } catch (RuntimeException alreadyClosed) {
+          // The node closed the stream meanwhile.
+        }
       }
     };
   }

@@ -90,13 +90,28 @@ public final class GroupReplica {
   private Ready ready;
   private ShardSnapshot outgoing;
   private IncomingSnapshot incoming;
-  /** The index the next synced batch compacts the log to (0: none pending). */
-  private long compactTo;
+  /** A MSG_SNAPSHOT named a snapshot we do not hold: take a fresh one at the next advance. */
+  private boolean snapshotWanted;
   private long lastCompaction;
   private boolean changed;
   private long readyApplied;
 
-  private record ReadBatch(List<ReadRequest> reads, long createdTick) {}
+  /** Reads sharing one ReadIndex request; asked again now and then, since Raft may drop the request. */
+  private static final class ReadBatch {
+    final List<ReadRequest> reads;
+    final long createdTick;
+    long askedTick;
+
+    ReadBatch(List<ReadRequest> reads, long createdTick) {
+      this.reads = reads;
+      this.createdTick = createdTick;
+      this.askedTick = createdTick;
+    }
+
+    List<ReadRequest> reads() {
+      return reads;
+    }
+  }
 
   /**
    * Opens the replica from the node's store (the group must exist there: bootstrapped or restarted).
@@ -244,18 +259,31 @@ public final class GroupReplica {
     }
     ticks++;
     raw.tick();
-    Iterator<ReadBatch> it = awaitingIndex.values().iterator();
+    Iterator<Map.Entry<Long, ReadBatch>> it = awaitingIndex.entrySet().iterator();
     while (it.hasNext()) {
-      ReadBatch b = it.next();
-      if (ticks - b.createdTick() > ctx.options().readTimeoutTicks()) {
+      Map.Entry<Long, ReadBatch> e = it.next();
+      ReadBatch b = e.getValue();
+      if (ticks - b.createdTick > ctx.options().readTimeoutTicks()) {
         it.remove();
         b.reads().forEach(r -> fail(r, new ShardUnavailableException("shard " + shardId
             + ": no read index within " + ctx.options().readTimeoutTicks() + " ticks (no reachable leader?)")));
+      } else if (ticks - b.askedTick >= Math.max(2, ctx.options().heartbeatTicks() * 3)) {
+        // The request or its answer may have been lost (Raft tolerates loss; we retry): ask again.
+        b.askedTick = ticks;
+        try {
+          raw.readIndex(ByteBuffer.allocate(8).putLong(e.getKey()).array());
+        } catch (io.kvstore.raft.NotLeaderException notLeader) {
+          // No leader known right now; the timeout above answers if none appears.
+        }
       }
     }
   }
 
   // ---------------------------------------------------------------- loop thread: one Ready
+
+  boolean awaitingAdvance() {
+    return ready != null;
+  }
 
   boolean collectReady() {
     if (failure != null || !raw.hasReady()) {
@@ -284,9 +312,7 @@ public final class GroupReplica {
         || outgoing.metadata().getTerm() != want.getTerm()) {
       // Not the snapshot we hold (e.g. after a restart): take a fresh one; the core retries with it.
       snapshotFailures.add(m.getTo());
-      if (compactTo == 0) {
-        prepareSnapshot();
-      }
+      snapshotWanted = true;
       return null;
     }
     try {
@@ -325,13 +351,6 @@ public final class GroupReplica {
     if (ready.snapshot() != null) {
       installSnapshot(ready.snapshot());
     }
-    if (compactTo > 0) {
-      batch.compactLog(shardId, compactTo);
-      lastCompaction = Math.max(lastCompaction, compactTo);
-      compactTo = 0;
-      ctx.metrics().compactions.inc();
-      sync = true;
-    }
     if (!ready.entries().isEmpty()) {
       batch.append(shardId, ready.entries());
     }
@@ -339,18 +358,6 @@ public final class GroupReplica {
       batch.setHardState(shardId, ready.hardState());
     }
     return sync;
-  }
-
-  /** A compaction with no Ready this round still needs a synced batch. */
-  boolean persistCompactionOnly(StoreBatch batch) {
-    if (compactTo == 0 || failure != null) {
-      return false;
-    }
-    batch.compactLog(shardId, compactTo);
-    lastCompaction = Math.max(lastCompaction, compactTo);
-    compactTo = 0;
-    ctx.metrics().compactions.inc();
-    return true;
   }
 
   private void installSnapshot(SnapshotMetadata snap) {
@@ -492,7 +499,8 @@ public final class GroupReplica {
       raw.reportSnapshotFailure(to);
     }
     snapshotFailures.clear();
-    if (applied - lastCompaction >= ctx.options().snapshotEntries() && compactTo == 0) {
+    if (snapshotWanted || applied - lastCompaction >= ctx.options().snapshotEntries()) {
+      snapshotWanted = false;
       prepareSnapshot();
     }
     refreshStatus();
@@ -500,13 +508,16 @@ public final class GroupReplica {
   }
 
   /**
-   * Takes a snapshot of the shard at its applied index (kept open for lagging followers) and schedules
-   * the log compaction up to that index for the next synced batch (Raft §7).
+   * Compacts the log up to the applied index and pins a view of the shard at exactly that point (one
+   * synced write), kept to stream to lagging followers: the core names the snapshot it sends by the
+   * log's compaction point, so the data must be that point's (Raft §7). Called after {@code advance}, so
+   * the core's applied index is ours.
    */
   private void prepareSnapshot() {
     closeOutgoing();
-    outgoing = ctx.store().openSnapshot(shardId);
-    compactTo = outgoing.metadata().getIndex();
+    outgoing = ctx.store().compactAndSnapshot(shardId, raw.snapshotMetadata(applied));
+    lastCompaction = outgoing.metadata().getIndex();
+    ctx.metrics().compactions.inc();
   }
 
   void refreshStatus() {

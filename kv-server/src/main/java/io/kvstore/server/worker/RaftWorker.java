@@ -147,7 +147,13 @@ public final class RaftWorker {
       try {
         round(tick);
       } catch (RuntimeException | Error e) {
+        // A group left between ready() and advance() cannot be driven any more: stop those groups.
         log.error("{}: round failed", name, e);
+        for (GroupReplica g : groups) {
+          if (g.awaitingAdvance()) {
+            g.fail(e);
+          }
+        }
       }
       while (running && !signalled && mailbox.isEmpty()) {
         long wait = nextTick - System.nanoTime();
@@ -180,7 +186,6 @@ public final class RaftWorker {
         g.fail(e);
       }
     }
-    boolean compactions = false;
     Outbox out = new Outbox();
     for (GroupReplica g : new ArrayList<>(readies)) {
       if (!guard(g, () -> {
@@ -206,10 +211,6 @@ public final class RaftWorker {
           readies.remove(g);
         }
       }
-      for (GroupReplica g : groups) {
-        compactions |= g.persistCompactionOnly(batch);
-      }
-      sync |= compactions;
       if (batch.isEmpty()) {
         batch.close();
       } else {

@@ -1,0 +1,301 @@
+package io.kvstore.server.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.kvstore.proto.v1.Compare;
+import io.kvstore.proto.v1.CompareAndSwapRequest;
+import io.kvstore.proto.v1.Consistency;
+import io.kvstore.proto.v1.KeyValue;
+import io.kvstore.proto.v1.PutRequest;
+import io.kvstore.proto.v1.RequestHeader;
+import io.kvstore.proto.v1.TxnGet;
+import io.kvstore.proto.v1.TxnOp;
+import io.kvstore.proto.v1.TxnPut;
+import io.kvstore.proto.v1.TxnRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three nodes in one JVM (real RocksDB, real gRPC on loopback), driven through {@link ShardReplicas}. */
+class NodeReplicasTest {
+  @TempDir
+  Path dir;
+
+  private ReplicaCluster cluster;
+
+  @AfterEach
+  void tearDown() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static ByteString b(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  static Command put(String key, String value) {
+    return new Command.Put(PutRequest.newBuilder().setKey(b(key)).setValue(b(value)).build());
+  }
+
+  static <T> T get(CompletableFuture<T> f) throws Exception {
+    return f.get(20, TimeUnit.SECONDS);
+  }
+
+  static Optional<KeyValue> read(ShardReplicas r, long shard, Consistency c, String key) throws Exception {
+    return get(r.read(shard, c)).get(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void writesOnTheLeaderReadBackOnEveryReplicaStaleAndLinearizable() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 2, ReplicaCluster.fastOptions());
+    long leader = cluster.awaitLeader(1);
+    CommandResult.Put r = (CommandResult.Put) get(cluster.node(leader).propose(1, put("k", "v1")));
+    long version = r.response().getVersion();
+    assertThat(version).isGreaterThan(1);
+
+    for (int n = 1; n <= 3; n++) {
+      NodeReplicas node = cluster.node(n);
+      // LINEARIZABLE on a follower asks the leader for the read index, then waits for its own apply.
+      Optional<KeyValue> lin = read(node, 1, Consistency.CONSISTENCY_LINEARIZABLE, "k");
+      assertThat(lin).isPresent();
+      assertThat(lin.get().getValue()).isEqualTo(b("v1"));
+      assertThat(lin.get().getVersion()).isEqualTo(version);
+      ReplicaCluster.await("node " + n + " applied the write", () -> node.status(1).get().getAppliedIndex() >= version);
+      assertThat(read(node, 1, Consistency.CONSISTENCY_STALE, "k").get().getValue()).isEqualTo(b("v1"));
+    }
+    assertThat(read(cluster.node(leader), 1, Consistency.CONSISTENCY_LEASE, "k").get().getVersion())
+        .isEqualTo(version);
+    // The other shard is a separate group: the key is not there.
+    assertThat(read(cluster.node(cluster.awaitLeader(2)), 2, Consistency.CONSISTENCY_LINEARIZABLE, "k")).isEmpty();
+  }
+
+  @Test
+  void followersRefuseWritesWithALeaderHintAndUnknownShardsAreUnavailable() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions());
+    long leader = cluster.awaitLeader(1);
+    long follower = leader % 3 + 1;
+    ReplicaCluster.await("the follower knows the leader", () -> cluster.node(follower).leaderHint(1).nodeId() == leader);
+    assertThatThrownBy(() -> get(cluster.node(follower).propose(1, put("a", "b"))))
+        .hasCauseInstanceOf(NotLeaderException.class)
+        .satisfies(e -> assertThat(((NotLeaderException) e.getCause()).leader().nodeId()).isEqualTo(leader));
+    assertThatThrownBy(() -> get(cluster.node(follower).read(1, Consistency.CONSISTENCY_LEASE)))
+        .hasCauseInstanceOf(NotLeaderException.class);
+    assertThatThrownBy(() -> get(cluster.node(leader).propose(99, put("a", "b"))))
+        .hasCauseInstanceOf(ShardUnavailableException.class);
+    assertThat(cluster.node(leader).localShards()).containsExactly(1L);
+    assertThat(cluster.node(leader).status(99)).isEmpty();
+  }
+
+  @Test
+  void closingTheLeaderElectsANewOneAndWritesContinue() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions());
+    long leader = cluster.awaitLeader(1);
+    get(cluster.node(leader).propose(1, put("k", "before")));
+    cluster.stop(leader);
+    long next = cluster.awaitLeader(1);
+    assertThat(next).isNotEqualTo(leader);
+    CommandResult.Put after = (CommandResult.Put) get(cluster.node(next).propose(1, put("k", "after")));
+    assertThat(read(cluster.node(next), 1, Consistency.CONSISTENCY_LINEARIZABLE, "k").get().getVersion())
+        .isEqualTo(after.response().getVersion());
+  }
+
+  @Test
+  void shutdownHandsLeadershipToAFollower() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 4, ReplicaCluster.fastOptions());
+    cluster.awaitAllLeaders();
+    long leader = cluster.awaitLeader(1);
+    get(cluster.node(leader).propose(1, put("k", "v")));
+    assertThat(cluster.node(leader).transferLeadershipsAway(Duration.ofSeconds(10))).isZero();
+    long next = cluster.awaitLeader(1);
+    assertThat(next).isNotEqualTo(leader);
+    get(cluster.node(next).propose(1, put("k", "v2")));
+  }
+
+  @Test
+  void aRestartedNodeCatchesUpThroughASnapshotWhenTheLogWasCompacted() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions().withSnapshotEntries(20));
+    long leader = cluster.awaitLeader(1);
+    long lagging = leader % 3 + 1;
+    get(cluster.node(leader).propose(1, put("k0", "v0")));
+    cluster.stop(lagging);
+    long last = 0;
+    for (int i = 1; i <= 100; i++) {
+      last = ((CommandResult.Put) get(cluster.node(leader).propose(1, put("k" + (i % 10), "v" + i))))
+          .response().getVersion();
+    }
+    long compactedTo = cluster.node(leader).status(1).get().getSnapshotIndex();
+    assertThat(compactedTo).as("the leader compacted its log").isGreaterThan(50);
+
+    cluster.start(lagging);
+    NodeReplicas back = cluster.node(lagging);
+    long target = last;
+    ReplicaCluster.await("the restarted node caught up", () -> {
+      cluster.describeOnTimeout();
+      return back.status(1).get().getAppliedIndex() >= target;
+    });
+    assertThat(back.status(1).get().getSnapshotIndex()).as("it installed a snapshot").isGreaterThanOrEqualTo(compactedTo);
+    for (int k = 0; k < 10; k++) {
+      int lastI = k == 0 ? 100 : 90 + k;
+      assertThat(read(back, 1, Consistency.CONSISTENCY_STALE, "k" + k).get().getValue()).isEqualTo(b("v" + lastI));
+    }
+    // And it continues from the log: a new write reaches it without another snapshot.
+    long v = ((CommandResult.Put) get(cluster.node(cluster.awaitLeader(1)).propose(1, put("after", "snap"))))
+        .response().getVersion();
+    ReplicaCluster.await("the write after the snapshot", () -> back.status(1).get().getAppliedIndex() >= v);
+    assertThat(read(back, 1, Consistency.CONSISTENCY_STALE, "after")).isPresent();
+  }
+
+  @Test
+  void aRestartedNodeKeepsItsDataAndTheClusterItsLeader() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions());
+    long leader = cluster.awaitLeader(1);
+    long v = ((CommandResult.Put) get(cluster.node(leader).propose(1, put("durable", "yes")))).response().getVersion();
+    for (int n = 1; n <= 3; n++) {
+      long id = n;
+      ReplicaCluster.await("applied", () -> cluster.node(id).status(1).get().getAppliedIndex() >= v);
+    }
+    for (int n = 1; n <= 3; n++) {
+      cluster.stop(n);
+    }
+    for (int n = 1; n <= 3; n++) {
+      cluster.start(n);
+    }
+    long again = cluster.awaitLeader(1);
+    assertThat(read(cluster.node(again), 1, Consistency.CONSISTENCY_LINEARIZABLE, "durable").get().getVersion())
+        .isEqualTo(v);
+  }
+
+  private static Command putAs(long client, long seq, String key, String value) {
+    return new Command.Put(PutRequest.newBuilder()
+        .setHeader(RequestHeader.newBuilder().setClientId(client).setSequence(seq))
+        .setKey(b(key)).setValue(b(value)).build());
+  }
+
+  @Test
+  void aRetriedWriteIsAppliedOnceEvenAcrossALeaderChange() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions());
+    long leader = cluster.awaitLeader(1);
+    CommandResult.Put first = (CommandResult.Put) get(cluster.node(leader).propose(1, putAs(77, 1, "x", "once")));
+    CommandResult.Put retry = (CommandResult.Put) get(cluster.node(leader).propose(1, putAs(77, 1, "x", "once")));
+    assertThat(retry.response()).isEqualTo(first.response());
+    // Another client overwrites; a late retry of the first write must not undo that.
+    get(cluster.node(leader).propose(1, put("x", "other")));
+    cluster.node(leader).transferLeadershipsAway(Duration.ofSeconds(10));
+    long next = cluster.awaitLeader(1);
+    CommandResult.Put late = (CommandResult.Put) get(cluster.node(next).propose(1, putAs(77, 1, "x", "once")));
+    assertThat(late.response().getVersion()).isEqualTo(first.response().getVersion());
+    KeyValue now = read(cluster.node(next), 1, Consistency.CONSISTENCY_LINEARIZABLE, "x").get();
+    assertThat(now.getValue()).isEqualTo(b("other"));
+  }
+
+  @Test
+  void compareAndSwapAndTxnThroughTheReplicas() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions());
+    NodeReplicas leader = cluster.node(cluster.awaitLeader(1));
+    CommandResult.CompareAndSwap created = (CommandResult.CompareAndSwap) get(leader.propose(1,
+        new Command.CompareAndSwap(CompareAndSwapRequest.newBuilder().setKey(b("lock")).setExpectedVersion(0)
+            .setNewValue(b("me")).build())));
+    assertThat(created.response().getSucceeded()).isTrue();
+    CommandResult.CompareAndSwap again = (CommandResult.CompareAndSwap) get(leader.propose(1,
+        new Command.CompareAndSwap(CompareAndSwapRequest.newBuilder().setKey(b("lock")).setExpectedVersion(0)
+            .setNewValue(b("you")).build())));
+    assertThat(again.response().getSucceeded()).isFalse();
+    assertThat(again.response().getCurrent().getValue()).isEqualTo(b("me"));
+
+    TxnRequest txn = TxnRequest.newBuilder()
+        .addCompare(Compare.newBuilder().setKey(b("lock")).setTarget(Compare.Target.TARGET_VERSION)
+            .setResult(Compare.Result.RESULT_EQUAL).setVersion(created.response().getVersion()))
+        .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(b("data")).setValue(b("guarded"))))
+        .addFailure(TxnOp.newBuilder().setGet(TxnGet.newBuilder().setKey(b("lock"))))
+        .build();
+    CommandResult.Txn ok = (CommandResult.Txn) get(leader.propose(1, new Command.Txn(txn)));
+    assertThat(ok.response().getSucceeded()).isTrue();
+    assertThat(read(leader, 1, Consistency.CONSISTENCY_LINEARIZABLE, "data").get().getVersion())
+        .isEqualTo(ok.response().getVersion());
+  }
+
+  @Test
+  void theCacheNeverServesAValueTheStateMachineMovedPast() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions());
+    long leaderId = cluster.awaitLeader(1);
+    NodeReplicas leader = cluster.node(leaderId);
+    // Readers hammer the key meanwhile, filling the cache from RocksDB as fast as they can. A read that
+    // starts after a write completed must see that write or a newer one, cached or not.
+    java.util.concurrent.atomic.AtomicLong completed = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> readerFailure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread[] readers = new Thread[2];
+    for (int t = 0; t < readers.length; t++) {
+      readers[t] = new Thread(() -> {
+        try {
+          while (!stop.get()) {
+            long floor = completed.get();
+            long v = read(leader, 1, Consistency.CONSISTENCY_STALE, "hot").map(KeyValue::getVersion).orElse(0L);
+            if (v < floor) {
+              throw new AssertionError("read version " + v + " after version " + floor + " was acknowledged");
+            }
+          }
+        } catch (Throwable e) {
+          readerFailure.compareAndSet(null, e);
+        }
+      });
+      readers[t].start();
+    }
+    try {
+      for (int i = 0; i < 200; i++) {
+        long v = ((CommandResult.Put) get(leader.propose(1, put("hot", "v" + i)))).response().getVersion();
+        completed.set(v);
+        KeyValue lin = read(leader, 1, Consistency.CONSISTENCY_LINEARIZABLE, "hot").get();
+        assertThat(lin.getVersion()).isEqualTo(v);
+        assertThat(lin.getValue()).isEqualTo(b("v" + i));
+        assertThat(read(leader, 1, Consistency.CONSISTENCY_STALE, "hot").get().getValue()).isEqualTo(b("v" + i));
+      }
+    } finally {
+      stop.set(true);
+      for (Thread t : readers) {
+        t.join(10_000);
+      }
+    }
+    assertThat(readerFailure.get()).isNull();
+    // A cached key that is deleted reads as absent at once.
+    assertThat(read(leader, 1, Consistency.CONSISTENCY_STALE, "hot")).isPresent();
+    get(leader.propose(1, new Command.Delete(io.kvstore.proto.v1.DeleteRequest.newBuilder().setKey(b("hot")).build())));
+    assertThat(read(leader, 1, Consistency.CONSISTENCY_STALE, "hot")).isEmpty();
+    get(leader.propose(1, put("hot", "back")));
+    assertThat(read(leader, 1, Consistency.CONSISTENCY_STALE, "hot").get().getValue()).isEqualTo(b("back"));
+    assertThat(leader.cache().hits()).as("the cache served reads").isGreaterThan(0);
+  }
+
+  @Test
+  void aFullProposalQueueIsRefusedWithResourceExhausted() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions().withMaxPendingProposals(4));
+    NodeReplicas leader = cluster.node(cluster.awaitLeader(1));
+    java.util.List<CompletableFuture<CommandResult>> fs = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      fs.add(leader.propose(1, put("q" + i, "x")));
+    }
+    int full = 0;
+    int ok = 0;
+    for (CompletableFuture<CommandResult> f : fs) {
+      try {
+        f.get(20, TimeUnit.SECONDS);
+        ok++;
+      } catch (ExecutionException e) {
+        assertThat(e.getCause()).isInstanceOf(ProposalQueueFullException.class);
+        full++;
+      }
+    }
+    assertThat(full).isPositive();
+    assertThat(ok).isPositive();
+  }
+}
