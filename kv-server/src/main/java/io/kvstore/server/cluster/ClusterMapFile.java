@@ -63,6 +63,7 @@ public final class ClusterMapFile {
     }
     Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
     try {
+      Files.createDirectories(file.getParent());
       try (FileChannel ch =
           FileChannel.open(
               tmp,
