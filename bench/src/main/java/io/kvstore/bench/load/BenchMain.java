@@ -204,7 +204,7 @@ public final class BenchMain implements Callable<Integer> {
         SvgChart.render("Throughput and p99 per configuration",
             keys + " keys, " + chooser.describe() + ", " + valueSize + "-byte values, "
                 + ReadConsistency.parse(consistency).label() + " reads, " + clients + " client(s); "
-                + started + " UTC",
+                + started,
             results),
         StandardCharsets.UTF_8);
     console.println();

@@ -28,6 +28,17 @@ import org.HdrHistogram.Histogram;
  * discarded.
  */
 public final class LoadRun {
+  /**
+   * Where a slot continues after a request that completed on the issuing thread. Rare in a healthy run;
+   * one daemon thread is enough and keeps a broken driver's failure loop off the caller's thread.
+   */
+  private static final java.util.concurrent.Executor SYNCHRONOUS_CONTINUATIONS =
+      java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "load-run-sync-continuations");
+        t.setDaemon(true);
+        return t;
+      });
+
   /** How long to wait, after the measured phase, for requests still in flight to complete. */
   static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -168,29 +179,29 @@ public final class LoadRun {
     }
 
     void issueNext() {
-      // Loops while requests complete synchronously (a request failing before it is sent), so a broken
-      // driver cannot grow the stack; otherwise the completion continues the slot on a transport thread.
-      while (true) {
-        if (stopping) {
-          drained.countDown();
-          return;
-        }
-        OpType type = config.workload().next(random);
-        int k = chooser.next(random);
-        long startNanos = System.nanoTime();
-        CompletableFuture<?> f = issue(type, k);
-        if (!f.isDone()) {
-          f.whenComplete((answer, error) -> {
-            complete(type, k, startNanos, answer, error);
-            issueNext();
-          });
-          return;
-        }
+      if (stopping) {
+        drained.countDown();
+        return;
+      }
+      OpType type = config.workload().next(random);
+      int k = chooser.next(random);
+      long startNanos = System.nanoTime();
+      CompletableFuture<?> f = issue(type, k);
+      if (f.isDone()) {
+        // Completed on this thread (a request failing before it was sent). Continue on another thread:
+        // looping here would hold the caller (the clock, while slots start) for as long as a broken driver
+        // keeps failing, and recursing would grow the stack.
         f.handle((answer, error) -> {
           complete(type, k, startNanos, answer, error);
           return null;
         });
+        SYNCHRONOUS_CONTINUATIONS.execute(this::issueNext);
+        return;
       }
+      f.whenComplete((answer, error) -> {
+        complete(type, k, startNanos, answer, error);
+        issueNext();
+      });
     }
 
     private CompletableFuture<?> issue(OpType type, int k) {

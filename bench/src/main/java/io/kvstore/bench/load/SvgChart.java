@@ -42,6 +42,7 @@ public final class SvgChart {
     int groupWidth = groupWidth(stores.size());
     int textWidth = (int) Math.max(title.length() * 9.0, subtitle.length() * 6.6) + 40;
     int width = Math.max(Math.max(520, textWidth), LEFT + RIGHT + groups * groupWidth);
+    groupWidth = (width - LEFT - RIGHT) / groups; // spread the groups over the whole width
     int panel2Top = TITLE_HEIGHT + PANEL_HEIGHT + AXIS_LABELS + 28;
     int height = panel2Top + PANEL_HEIGHT + AXIS_LABELS + 10;
 
@@ -65,14 +66,16 @@ public final class SvgChart {
       lx += 30 + 7.5 * stores.get(i).length();
     }
 
-    panel(sb, TITLE_HEIGHT, width, "throughput (ops/s)", stores, byConfig, RunResult::throughput, true);
-    panel(sb, panel2Top, width, "p99 latency (ms)", stores, byConfig, r -> r.latency().p99Ms(), false);
+    panel(sb, TITLE_HEIGHT, width, groupWidth, "throughput (ops/s)", stores, byConfig, RunResult::throughput,
+        true);
+    panel(sb, panel2Top, width, groupWidth, "p99 latency (ms)", stores, byConfig, r -> r.latency().p99Ms(),
+        false);
     sb.append("</svg>\n");
     return sb.toString();
   }
 
   private static void panel(
-      StringBuilder sb, int top, int width, String label, List<String> stores,
+      StringBuilder sb, int top, int width, int groupWidth, String label, List<String> stores,
       Map<String, Map<String, RunResult>> byConfig, ToDoubleFunction<RunResult> value, boolean isOps) {
     double max = 0;
     for (Map<String, RunResult> m : byConfig.values()) {
@@ -98,7 +101,6 @@ public final class SvgChart {
     sb.append(String.format(Locale.ROOT,
         "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444444\" stroke-width=\"1\"/>\n",
         LEFT, top, LEFT, bottom));
-    int groupWidth = groupWidth(stores.size());
     int g = 0;
     for (Map.Entry<String, Map<String, RunResult>> e : byConfig.entrySet()) {
       double gx = LEFT + g * groupWidth + (groupWidth - stores.size() * BAR) / 2.0;
