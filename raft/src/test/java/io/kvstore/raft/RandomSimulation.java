@@ -64,6 +64,9 @@ final class RandomSimulation {
             .quiesce(setup.nextBoolean());
     SimCluster sim = new SimCluster(seed, voters, template, coreFactory);
     SplittableRandom rnd = sim.rnd;
+    if (setup.nextBoolean()) {
+      sim.enableClockDrift();
+    }
     sim.dropRate = rnd.nextDouble() * 0.1;
     sim.dupRate = rnd.nextDouble() * 0.05;
     sim.minDelay = 1;

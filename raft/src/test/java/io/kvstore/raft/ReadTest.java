@@ -1,6 +1,7 @@
 package io.kvstore.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvstore.raft.proto.Message;
 import io.kvstore.raft.proto.MessageType;
@@ -108,5 +109,57 @@ class ReadTest {
     long target = sim.nodes.keySet().stream().filter(id -> id != leader.id).findFirst().orElseThrow();
     leader.node.transferLeader(target);
     assertThat(leader.core().leaseValid()).isFalse();
+  }
+
+  /**
+   * Isolates the leader right after its lease was renewed, lets the others elect a new leader and commit,
+   * then reads on the old leader. Returns normally if no stale read happened.
+   */
+  private static void readOnOldLeaderAfterNewCommit(int leaderSkipEvery, int leaderTickEvery) {
+    SimCluster sim =
+        SimCluster.withLeader(46, 3, SimCluster.defaults().leaseRead(true).maxClockDriftTicks(2));
+    SimNode old = sim.leader();
+    old.skipEvery = leaderSkipEvery;
+    old.tickEvery = leaderTickEvery;
+    sim.commit(new byte[] {1});
+    for (int i = 0; i < 4; i++) {
+      sim.step();
+    }
+    sim.isolate(old.id);
+    boolean moved =
+        sim.runUntil(
+            () -> {
+              SimNode l = sim.leader();
+              if (l != null && l != old && l.core().committedInTerm()) {
+                return true;
+              }
+              if (l != null && l != old) {
+                try {
+                  l.node.propose(new byte[] {2});
+                } catch (RuntimeException e) {
+                  // not yet
+                }
+              }
+              return false;
+            },
+            100);
+    assertThat(moved).isTrue();
+    if (old.core().role == Role.LEADER) {
+      sim.read(old.id);
+      sim.processAll();
+    }
+  }
+
+  @Test
+  void leaseReadsStayLinearizableWhenClockDriftIsWithinTheBound() {
+    readOnOldLeaderAfterNewCommit(10, 1); // the old leader's clock runs 10% slow: within the bound
+  }
+
+  @Test
+  void aClockDriftBeyondTheBoundMakesLeaseReadsStaleAndTheOracleCatchesIt() {
+    // The old leader's clock runs at a third of the speed: its lease outlives the next leader's election.
+    assertThatThrownBy(() -> readOnOldLeaderAfterNewCommit(0, 3))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("linearizable read");
   }
 }

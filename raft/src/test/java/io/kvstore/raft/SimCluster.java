@@ -138,8 +138,29 @@ final class SimCluster {
 
   // ---------------------------------------------------------------- membership of the simulation
 
+  /**
+   * Gives each node a tick rate between 100% and 90% of real time: at most one tick of drift per
+   * election timeout of 10 ticks, within the lease's assumed bound of {@code maxClockDriftTicks} = 2.
+   */
+  void enableClockDrift() {
+    driftEnabled = true;
+    for (SimNode n : nodes.values()) {
+      n.skipEvery = drawSkip();
+    }
+  }
+
+  private boolean driftEnabled;
+
+  private int drawSkip() {
+    int[] choices = {0, 0, 10, 13, 17};
+    return choices[rnd.nextInt(choices.length)];
+  }
+
   SimNode addEmptyNode(long id) {
     SimNode n = new SimNode(id, new MemoryStorage());
+    if (driftEnabled) {
+      n.skipEvery = drawSkip();
+    }
     nodes.put(id, n);
     start(n);
     return n;
@@ -304,7 +325,8 @@ final class SimCluster {
       to.node.step(m);
     }
     for (SimNode n : nodes.values()) {
-      if (n.alive()) {
+      // Bounded clock drift: a slow node misses one tick in skipEvery (see Config#leaseRead()).
+      if (n.alive() && (n.skipEvery == 0 || now % n.skipEvery != 0) && now % n.tickEvery == 0) {
         n.node.tick();
       }
     }

@@ -28,6 +28,11 @@ final class SimNode {
   long stageTerm;
   ByteArrayOutputStream staged;
 
+  /** Clock drift: this node misses every skipEvery-th tick (0: never). */
+  int skipEvery;
+  /** A far slower clock (scenario tests beyond the drift bound): ticks only every tickEvery steps. */
+  int tickEvery = 1;
+
   /** Oracle bookkeeping: commit index already reported, last term this node was seen leading. */
   long recordedCommit;
   long ledTerm;
