@@ -112,6 +112,11 @@ public final class HotValueCache {
     return total == 0 ? 0 : (double) h / total;
   }
 
+  /** Runs pending evictions now (tests). */
+  void cleanUp() {
+    cache.cleanUp();
+  }
+
   public long estimatedSize() {
     return cache.estimatedSize();
   }
