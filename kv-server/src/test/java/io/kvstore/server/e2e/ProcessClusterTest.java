@@ -75,6 +75,7 @@ class ProcessClusterTest {
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx256m",
             "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
             "-cp",
             System.getProperty("java.class.path"),
             NodeMain.class.getName(),
@@ -120,6 +121,8 @@ class ProcessClusterTest {
           if (!processes.get(id).isAlive()) {
             throw new AssertionError("node " + id + " exited:\n" + logOf(id));
           }
+          // Not yet listening: try again now rather than after the channel's reconnect backoff.
+          ch.resetConnectBackoff();
           try {
             return HealthGrpc.newBlockingStub(ch)
                     .withDeadlineAfter(1, TimeUnit.SECONDS)
@@ -228,6 +231,20 @@ class ProcessClusterTest {
           return true;
         });
     long t5 = System.nanoTime();
+
+    // SIGTERM: the node hands its leaderships away, closes its store and exits; the others go on.
+    Process first = processes.get(1L);
+    first.destroy();
+    assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("node 1 exits after SIGTERM").isTrue();
+    assertThat(logOf(1)).contains("replicas closed");
+    PutRequest afterStop =
+        PutRequest.newBuilder()
+            .setKey(ByteString.copyFromUtf8("proc/after-sigterm"))
+            .setValue(ByteString.copyFromUtf8("x"))
+            .build();
+    assertThat(Await.value(WAIT, () -> kv.get(2L).withDeadlineAfter(5, TimeUnit.SECONDS).put(afterStop))
+            .getVersion())
+        .isPositive();
     System.out.printf(
         "process cluster: serving after %d ms; 150 writes with a kill in %d ms; reads %d ms;"
             + " restart %d ms; catch-up %d ms%n",
