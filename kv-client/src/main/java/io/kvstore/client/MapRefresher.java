@@ -102,11 +102,17 @@ final class MapRefresher {
   private void tryNext(List<Target> left, long knownEpoch, Deadline deadline, Throwable lastError,
       CompletableFuture<ClusterView> result) {
     long remaining = deadline.remainingNanos();
+    if (remaining <= 0 && lastError == null) {
+      result.completeExceptionally(Status.DEADLINE_EXCEEDED
+          .withDescription("the deadline passed before the cluster map could be fetched").asRuntimeException());
+      return;
+    }
     if (left.isEmpty() || remaining <= 0) {
       Status s = lastError == null ? Status.UNAVAILABLE.withDescription("no node to fetch the cluster map from")
           : Failure.statusOf(lastError);
-      result.completeExceptionally(s.withDescription("no node answered GetClusterMap (tried up to "
-          + addresses() + "): " + Failure.classify(s.asRuntimeException()).describe()).asRuntimeException());
+      // Keep the last error's code and cause (a connection failure stays "not answered").
+      result.completeExceptionally(s.withDescription("no node answered GetClusterMap (tried "
+          + addresses() + "); last: " + Failure.classify(s.asRuntimeException()).describe()).asRuntimeException());
       return;
     }
     // Healthy candidates first, chosen among by the balancer; suspects only after them.

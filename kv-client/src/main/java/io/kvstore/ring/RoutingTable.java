@@ -31,24 +31,34 @@ import java.util.Set;
  *       {@link InvalidClusterMapException}: a holder keeps its old snapshot in that case.</li>
  *   <li>{@link #shardForKey} allocates nothing for {@code byte[]} keys and costs one XXH64 plus a binary
  *       search over the range starts.</li>
- *   <li>{@link #withLeaderHint} is cheap (copies the shard array, shares ranges, nodes and the lookup) and
- *       leaves the epoch alone: leader changes are hints, not map changes.</li>
+ *   <li>{@link #withLeaderHint} is cheap (copies the shard array, shares ranges, nodes and the lookup; the
+ *       {@link ClusterMap} is rebuilt only when {@link #toClusterMap} is asked) and leaves the epoch alone:
+ *       leader changes are hints, not map changes.</li>
  * </ul>
  */
 public final class RoutingTable {
 
-    private final ClusterMap map;
+    /**
+     * The map as received or built. Its shards carry the leader hints the map came with; {@link #shards}
+     * carries the current ones.
+     */
+    private final ClusterMap base;
     private final ShardLookup lookup;
-    /** Shards by dense index of {@link #lookup} (ascending id). */
+    /** Shards by dense index of {@link #lookup} (ascending id), with the current leader hints. */
     private final Shard[] shards;
     private final List<Shard> shardList;
-    /** Position of each shard (by dense index) within {@code map.getShardsList()}. */
+    /** Position of each shard (by dense index) within {@code base.getShardsList()}. */
     private final int[] mapPositions;
     private final Map<Long, Node> nodesById;
+    /**
+     * {@link #toClusterMap()} built on first use when hints changed since {@link #base}; null until then. A
+     * benign race: two threads may both build it, and both results are equal.
+     */
+    private volatile ClusterMap withHints;
 
-    private RoutingTable(ClusterMap map, ShardLookup lookup, Shard[] shards, int[] mapPositions,
+    private RoutingTable(ClusterMap base, ShardLookup lookup, Shard[] shards, int[] mapPositions,
             Map<Long, Node> nodesById) {
-        this.map = map;
+        this.base = base;
         this.lookup = lookup;
         this.shards = shards;
         this.shardList = List.of(shards);
@@ -133,22 +143,22 @@ public final class RoutingTable {
 
     /** The cluster id chosen at bootstrap. */
     public String clusterId() {
-        return map.getClusterId();
+        return base.getClusterId();
     }
 
     /** The epoch: grows with every change of nodes, shards, ranges or replicas (not of leader hints). */
     public long epoch() {
-        return map.getEpoch();
+        return base.getEpoch();
     }
 
     /** Replicas per shard; 3 when the map leaves it unset. */
     public int replicationFactor() {
-        return map.getReplicationFactor() == 0 ? NodeRing.DEFAULT_REPLICATION_FACTOR : map.getReplicationFactor();
+        return base.getReplicationFactor() == 0 ? NodeRing.DEFAULT_REPLICATION_FACTOR : base.getReplicationFactor();
     }
 
     /** The limits the cluster enforces. */
     public Limits limits() {
-        return map.getLimits();
+        return base.getLimits();
     }
 
     /** The shard that owns {@code key} (hash tags honoured). Never null: the ranges cover the ring. */
@@ -236,13 +246,27 @@ public final class RoutingTable {
         Shard updated = current.toBuilder().setLeaderNodeId(leaderNodeId).setLeaderTerm(term).build();
         Shard[] nextShards = Arrays.copyOf(shards, shards.length);
         nextShards[index] = updated;
-        ClusterMap nextMap = map.toBuilder().setShards(mapPositions[index], updated).build();
-        return new RoutingTable(nextMap, lookup, nextShards, mapPositions, nodesById);
+        return new RoutingTable(base, lookup, nextShards, mapPositions, nodesById);
     }
 
-    /** The map this snapshot holds, with the leader hints it has learned. */
+    /**
+     * The map this snapshot holds, with the leader hints it has learned, shards in the order the map had.
+     * Built once per snapshot when hints changed (O(shards)), then cached.
+     */
     public ClusterMap toClusterMap() {
-        return map;
+        ClusterMap built = withHints;
+        if (built != null) {
+            return built;
+        }
+        Shard[] inMapOrder = new Shard[shards.length];
+        boolean changed = false;
+        for (int i = 0; i < shards.length; i++) {
+            inMapOrder[mapPositions[i]] = shards[i];
+            changed |= shards[i] != base.getShards(mapPositions[i]);
+        }
+        built = changed ? base.toBuilder().clearShards().addAllShards(Arrays.asList(inMapOrder)).build() : base;
+        withHints = built;
+        return built;
     }
 
     @Override

@@ -111,6 +111,13 @@ class RoutingTableTest {
         assertThat(v1.toClusterMap().getShardsList().stream().filter(s -> s.getId() == 3).findFirst().orElseThrow()
                 .getLeaderNodeId()).isEqualTo(replica);
 
+        assertThat(v0.toClusterMap()).as("no hints learned: the map as built").isSameAs(v0.toClusterMap());
+        assertThat(v1.toClusterMap().getShardsList().stream().map(Shard::getId).toList())
+                .as("shards keep the map's order").isEqualTo(v0.toClusterMap().getShardsList().stream()
+                        .map(Shard::getId).toList());
+        assertThat(v1.toClusterMap().toBuilder().setShards(2, v0.toClusterMap().getShards(2)).build())
+                .as("only shard 3's hint differs").isEqualTo(v0.toClusterMap());
+
         assertThat(v1.withLeaderHint(3, 1, 4)).as("older term").isSameAs(v1);
         assertThat(v1.withLeaderHint(3, 1, 5)).as("same term, leader known").isSameAs(v1);
         assertThat(v1.withLeaderHint(99, 1, 9)).as("unknown shard").isSameAs(v1);
