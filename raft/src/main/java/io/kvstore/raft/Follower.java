@@ -82,7 +82,12 @@ final class Follower {
     if (m.getQuiesce() && c.cfg.quiesce() && c.log.committed == c.log.lastIndex()) {
       c.quiesced = true;
     }
-    c.send(RaftCore.respond(m, MessageType.MSG_HEARTBEAT_RESP).setRound(m.getRound()).setContext(m.getContext()));
+    // Our last entry lets the leader tell appends still in flight from appends that were lost.
+    c.send(
+        RaftCore.respond(m, MessageType.MSG_HEARTBEAT_RESP)
+            .setRound(m.getRound())
+            .setIndex(c.log.lastIndex())
+            .setLogTerm(c.log.lastTerm()));
   }
 
   void handleSnapshotChunk(Message m) {

@@ -18,6 +18,13 @@ final class Progress {
   /** Highest heartbeat round this member echoed in the current term (ReadIndex and lease). */
   long ackedRound;
   final Inflights inflights;
+  /**
+   * Loss detection: a heartbeat round sent to this member (0: none outstanding) and {@code next} when it
+   * was sent. The first answer to that round or a later one tells whether the appends sent before it
+   * arrived.
+   */
+  long markRound;
+  long markNext;
 
   // Snapshot transfer (state == SNAPSHOT): which snapshot, how many bytes the follower acknowledged, and
   // the offset of the chunk in flight (-1: none).

@@ -113,6 +113,10 @@ final class Replication {
     long round = c.reads.nextRound(c.tickCount);
     c.readRoundPending = false;
     for (Map.Entry<Long, Progress> e : c.progress.entrySet()) {
+      if (e.getValue().markRound == 0) {
+        e.getValue().markRound = round;
+        e.getValue().markNext = e.getValue().next;
+      }
       c.send(
           Message.newBuilder()
               .setType(MessageType.MSG_HEARTBEAT)
@@ -272,7 +276,12 @@ final class Replication {
       c.metrics.drop(DropReason.OUT_OF_RANGE);
       return;
     }
-    if (!pr.maybeUpdate(m.getIndex())) {
+    onAck(from, pr, m.getIndex());
+  }
+
+  /** The follower's log matches ours up to {@code index}, durably. */
+  private void onAck(long from, Progress pr, long index) {
+    if (!pr.maybeUpdate(index)) {
       return; // a duplicate or reordered acknowledgement
     }
     switch (pr.state) {
@@ -286,7 +295,7 @@ final class Replication {
         }
         break;
       default:
-        pr.inflights.freeLe(m.getIndex());
+        pr.inflights.freeLe(index);
     }
     maybeCommit();
     if (c.role != Role.LEADER) {
@@ -303,13 +312,33 @@ final class Replication {
       pr.ackedRound = m.getRound();
     }
     pr.probeSent = false;
-    if (pr.state == ProgressView.State.REPLICATE && pr.inflights.full()) {
-      pr.inflights.reset(); // let one append through; lost ones are found by the response
-      pr.next = pr.match + 1;
+    // The answer carries the follower's last entry (durable: the answer leaves after persistence).
+    // If our log has the same entry there, Log Matching (§5.3) says the follower holds our log up to
+    // it: as good as an append acknowledgement, which may have been lost.
+    boolean matches =
+        m.getLogTerm() != 0
+            && m.getIndex() <= c.log.lastIndex()
+            && c.log.termOrZero(m.getIndex()) == m.getLogTerm();
+    if (matches && m.getIndex() > pr.match) {
+      onAck(from, pr, m.getIndex());
+      if (c.role != Role.LEADER) {
+        return;
+      }
     }
-    if (pr.state != ProgressView.State.SNAPSHOT && pr.match < c.log.lastIndex()) {
-      // Even with nothing new to send: an empty append at next - 1 makes a follower that lost an
-      // append reject it, and the leader then backs up to what it really has.
+    if (pr.markRound != 0 && m.getRound() >= pr.markRound) {
+      // Appends sent before the marked round should have reached the follower before it answered it
+      // (or a later round); if its log does not hold them (or holds other entries there), they were
+      // lost: probe again. Appends merely in flight are left alone, so heartbeats do not disturb
+      // pipelining.
+      boolean holdsAll = matches && m.getIndex() >= pr.markNext - 1;
+      pr.markRound = 0;
+      if (!holdsAll && pr.state == ProgressView.State.REPLICATE) {
+        pr.becomeProbe();
+      }
+    }
+    if (pr.state == ProgressView.State.PROBE && pr.match < c.log.lastIndex()) {
+      // Even with nothing new to send: an empty append at next - 1 makes a follower that lacks it
+      // reject it, and the leader then backs up to what the follower really has.
       sendAppends(from, pr, true);
     }
     updateQuorumRound();
