@@ -161,6 +161,9 @@ public final class BenchMain implements Callable<Integer> {
               ? new GrpcStoreDriver(nodes, deadline) : new RoutingClientDriver(nodes, deadline)));
         }
       }
+      for (BenchTarget t : targets) {
+        preflight(t, keySpace, deadline);
+      }
       ProgressListener progress = new ConsoleProgress(console);
       boolean flip = false;
       for (RunConfig config : configs) {
@@ -216,6 +219,23 @@ public final class BenchMain implements Callable<Integer> {
   }
 
   private String[] rawArgs = new String[0];
+
+  /**
+   * One read through every client before anything is timed: connects the channels (a fresh JVM's first
+   * connection takes a while) and fails early, with a clear message, when a store is not there.
+   */
+  private void preflight(BenchTarget target, KeySpace keySpace, Duration deadline) throws InterruptedException {
+    for (KvDriver d : target.clients()) {
+      try {
+        d.get(keySpace.key(0), ReadConsistency.LINEARIZABLE)
+            .get(deadline.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        throw new IllegalStateException("cannot read from " + target.name() + " (" + d.describe() + "): "
+            + cause, cause);
+      }
+    }
+  }
 
   private BenchTarget target(String name, Function<Integer, KvDriver> factory) {
     List<KvDriver> drivers = new ArrayList<>();
