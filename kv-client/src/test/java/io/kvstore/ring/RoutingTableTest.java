@@ -128,6 +128,20 @@ class RoutingTableTest {
     }
 
     @Test
+    void hintsLandOnTheRightShardWhenTheMapIsNotInIdOrder() {
+        ClusterMap built = bootstrap().toClusterMap();
+        List<Shard> reversed = new java.util.ArrayList<>(built.getShardsList());
+        java.util.Collections.reverse(reversed);
+        RoutingTable table = RoutingTable.of(built.toBuilder().clearShards().addAllShards(reversed).build());
+        ClusterMap withHint = table.withLeaderHint(3, 2, 7).toClusterMap();
+        assertThat(withHint.getShardsList().stream().map(Shard::getId).toList())
+                .isEqualTo(reversed.stream().map(Shard::getId).toList());
+        assertThat(withHint.getShardsList()).allSatisfy(s ->
+                assertThat(s.getLeaderNodeId()).isEqualTo(s.getId() == 3 ? 2 : 0));
+        assertThat(table.shards().stream().map(Shard::getId).toList()).isSorted();
+    }
+
+    @Test
     void newerEpochOfSameCluster() {
         RoutingTable a = bootstrap();
         RoutingTable b = RoutingTable.of(a.toClusterMap().toBuilder().setEpoch(2).build());
