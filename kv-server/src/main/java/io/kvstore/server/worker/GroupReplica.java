@@ -96,6 +96,15 @@ public final class GroupReplica {
   private boolean changed;
   private long readyApplied;
 
+  /** An entry that cannot be decoded: its group stops before anything of it is written. */
+  static final class UndecodableEntryException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    UndecodableEntryException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /** Reads sharing one ReadIndex request; asked again now and then, since Raft may drop the request. */
   private static final class ReadBatch {
     final List<ReadRequest> reads;
@@ -394,7 +403,8 @@ public final class GroupReplica {
   }
 
   /**
-   * Step 5: apply the committed entries into the round's apply batch (with the applied index).
+   * Step 5: apply the committed entries into the round's apply batch (with the applied index). Throws
+   * before adding anything when an entry cannot be decoded.
    *
    * @return whether user data changed (the cache must be told around the batch write)
    */
@@ -404,13 +414,23 @@ public final class GroupReplica {
     if (entries.isEmpty()) {
       return false;
     }
-    StoreShardWriter writer = new StoreShardWriter(batch, shardId);
+    // Decode everything first: an entry we cannot read stops this group before any of its writes
+    // reach the shared batch (never apply from a log we cannot read).
+    List<EntryCodec.Decoded> commands = new ArrayList<>(entries.size());
     for (Entry e : entries) {
-      Outcome outcome = null;
-      if (e.getType() == EntryType.ENTRY_NORMAL && !e.getData().isEmpty()) {
-        EntryCodec.Decoded d = EntryCodec.decode(e.getData().toByteArray());
-        outcome = sm.apply(e.getIndex(), d.command(), d.proposedAtMillis(), writer);
+      boolean command = e.getType() == EntryType.ENTRY_NORMAL && !e.getData().isEmpty();
+      try {
+        commands.add(command ? EntryCodec.decode(e.getData().toByteArray()) : null);
+      } catch (IllegalStateException undecodable) {
+        throw new UndecodableEntryException("shard " + shardId + ", entry " + e.getIndex() + ": "
+            + undecodable.getMessage(), undecodable);
       }
+    }
+    StoreShardWriter writer = new StoreShardWriter(batch, shardId);
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      EntryCodec.Decoded d = commands.get(i);
+      Outcome outcome = d == null ? null : sm.apply(e.getIndex(), d.command(), d.proposedAtMillis(), writer);
       settle(e, outcome);
     }
     Entry last = entries.get(entries.size() - 1);

@@ -239,8 +239,16 @@ public final class RaftWorker {
     StoreBatch applyBatch = ctx.store().newBatch();
     List<GroupReplica> changed = new ArrayList<>();
     try {
-      for (GroupReplica g : readies) {
-        if (g.apply(applyBatch)) {
+      for (GroupReplica g : new ArrayList<>(readies)) {
+        boolean wrote;
+        try {
+          wrote = g.apply(applyBatch);
+        } catch (GroupReplica.UndecodableEntryException undecodable) {
+          g.fail(undecodable);
+          readies.remove(g);
+          continue;
+        }
+        if (wrote) {
           changed.add(g);
         }
       }
