@@ -10,9 +10,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * The position of a key on the hash ring, exactly as {@code kvstore/v1/cluster.proto} defines it:
  * <ol>
- *   <li>The hash input is the key, unless the key holds a hash tag: the bytes between the first {@code '{'}
- *       and the first {@code '}'} after it, when that span is non-empty. {@code "user:{42}:name"} hashes
- *       {@code "42"}; {@code "{}x"} and {@code "x{"} hash the whole key (the rule of Redis Cluster).</li>
+ *   <li>The hash input is the key, unless the key holds a hash tag: the bytes between the first
+ *       <code>'&#123;'</code> and the first <code>'&#125;'</code> after it, when that span is non-empty.
+ *       <code>"user:&#123;42&#125;:name"</code> hashes <code>"42"</code>; <code>"&#123;&#125;x"</code> and
+ *       <code>"x&#123;"</code> hash the whole key (the rule of Redis Cluster).</li>
  *   <li>The hash is {@link Xxh64 XXH64} of the input with seed 0, read as an unsigned 64-bit number.</li>
  * </ol>
  * Every router (the server, this client, any other-language client) must compute exactly this, so that a
