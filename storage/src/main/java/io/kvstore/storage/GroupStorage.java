@@ -37,6 +37,8 @@ import org.rocksdb.Slice;
  */
 public final class GroupStorage implements LogStorage {
   private static final SnapshotMetadata NO_SNAPSHOT = SnapshotMetadata.getDefaultInstance();
+  /** How many of the last entries' terms are read into memory when a group is loaded. */
+  private static final int PRIMED_TERMS = 256;
 
   private final long groupId;
   private final Rocks rocks;
@@ -105,12 +107,26 @@ public final class GroupStorage implements LogStorage {
         if (last.getIndex() != lastIndex) {
           throw corruption("entry stored at index " + lastIndex + " says index " + last.getIndex());
         }
-        terms.append(lastIndex, last.getTerm());
         it.seekToFirst();
         long first = Keys.logIndex(it.key());
         if (first != logSnapshot.getIndex() + 1) {
           throw corruption("log starts at " + first + " but the compaction point is "
               + logSnapshot.getIndex() + " (hole or stale entries)");
+        }
+        // Prime the term cache with the tail of the log: the core asks for recent terms first.
+        long from = Math.max(first, lastIndex - PRIMED_TERMS + 1);
+        long expected = from;
+        for (it.seek(Keys.logKey(groupId, from)); it.isValid(); it.next()) {
+          long index = Keys.logIndex(it.key());
+          if (index != expected) {
+            throw corruption("hole in the log: expected entry " + expected + ", found " + index);
+          }
+          terms.append(index, Entry.parseFrom(it.value()).getTerm());
+          expected++;
+        }
+        checkIterator(it);
+        if (terms.last() != last.getIndex() || terms.term(lastIndex) != last.getTerm()) {
+          throw corruption("the log changed while it was being loaded");
         }
       }
     }
