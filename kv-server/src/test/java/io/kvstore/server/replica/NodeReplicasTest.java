@@ -156,6 +156,44 @@ class NodeReplicasTest {
   }
 
   @Test
+  void aSnapshotIsTakenAgainWhenTheNodesThatCompactedRestartedMeanwhile() throws Exception {
+    // Pinned snapshot views do not survive a restart: the new leader must take a fresh one on demand.
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions().withSnapshotEntries(20));
+    long lagging = 3;
+    ReplicaCluster.await("a leader among nodes 1 and 2", () -> {
+      long l = cluster.awaitLeader(1);
+      if (l == lagging) {
+        cluster.node(l).transferLeadershipsAway(Duration.ofSeconds(5));
+        return false;
+      }
+      return true;
+    });
+    cluster.stop(lagging);
+    long last = 0;
+    for (int i = 0; i < 60; i++) {
+      last = ((CommandResult.Put) get(cluster.node(cluster.awaitLeader(1)).propose(1, put("k", "v" + i))))
+          .response().getVersion();
+    }
+    long target = last;
+    for (long n = 1; n <= 2; n++) {
+      long id = n;
+      ReplicaCluster.await("node " + id + " applied", () -> cluster.node(id).status(1).get().getAppliedIndex() >= target);
+      assertThat(cluster.node(id).status(1).get().getSnapshotIndex()).isGreaterThan(20);
+    }
+    cluster.stop(1);
+    cluster.stop(2);
+    cluster.start(1);
+    cluster.start(2);
+    cluster.start(lagging);
+    NodeReplicas back = cluster.node(lagging);
+    ReplicaCluster.await("the lagging node caught up", () -> {
+      cluster.describeOnTimeout();
+      return back.status(1).get().getAppliedIndex() >= target;
+    });
+    assertThat(read(back, 1, Consistency.CONSISTENCY_STALE, "k").get().getValue()).isEqualTo(b("v59"));
+  }
+
+  @Test
   void aRestartedNodeKeepsItsDataAndTheClusterItsLeader() throws Exception {
     cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions());
     long leader = cluster.awaitLeader(1);
