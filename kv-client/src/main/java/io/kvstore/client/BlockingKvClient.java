@@ -92,6 +92,10 @@ public final class BlockingKvClient {
       throw new KvException(Status.Code.CANCELLED, "interrupted while waiting for the call", 0, false, e);
     } catch (ExecutionException e) {
       Throwable c = Failure.unwrap(e);
+      if (c instanceof KvException kv) {
+        // Rethrown on the caller's thread, with the caller's stack and the original as the cause.
+        throw new KvException(kv.code(), kv.getMessage(), kv.attempts(), kv.anyNodeAnswered(), kv);
+      }
       if (c instanceof RuntimeException re) {
         throw re;
       }

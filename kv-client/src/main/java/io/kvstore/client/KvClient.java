@@ -128,6 +128,11 @@ public final class KvClient implements AutoCloseable {
     return shared.routes.leader(view.table().shardForKey(key).getId()).nodeId();
   }
 
+  /** Channels open now: one per node contacted (tests). */
+  int openChannels() {
+    return shared.channels.size();
+  }
+
   /** The blocking view of this client (same connections and routes). */
   public BlockingKvClient blocking() {
     return new BlockingKvClient(this);
@@ -271,7 +276,8 @@ public final class KvClient implements AutoCloseable {
       int left = maxKeys - out.size();
       page.setLimit(request.getLimit() == 0 ? Math.min(left, 1000) : Math.min(left, request.getLimit()));
     }
-    return scanPage(page.build()).thenCompose(resp -> {
+    // Async: a page that completed already would otherwise recurse on this stack, once per page.
+    return scanPage(page.build()).thenComposeAsync(resp -> {
       out.addAll(resp.getKvsList());
       if (resp.getContinuationToken().isEmpty() || (maxKeys > 0 && out.size() >= maxKeys)) {
         if (maxKeys > 0 && out.size() > maxKeys) {

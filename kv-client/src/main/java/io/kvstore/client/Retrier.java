@@ -4,6 +4,7 @@ import io.grpc.Status;
 import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -116,7 +117,12 @@ public final class Retrier {
       } else if (delay == 0) {
         next(number + 1);
       } else {
-        scheduler.schedule(() -> next(number + 1), delay, TimeUnit.NANOSECONDS);
+        try {
+          scheduler.schedule(() -> next(number + 1), delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) { // the client was closed during the backoff
+          result.completeExceptionally(new KvException(Status.Code.CANCELLED,
+              operation + " was cancelled: the client is closed", number, anyNodeAnswered, cause));
+        }
       }
     }
 

@@ -86,7 +86,8 @@ final class ScanMerge {
       }
     }
     if (!refills.isEmpty()) {
-      return CompletableFuture.allOf(refills.toArray(CompletableFuture[]::new)).thenCompose(v -> step());
+      // Async: a refill that completed already would otherwise recurse on this stack, once per page.
+      return CompletableFuture.allOf(refills.toArray(CompletableFuture[]::new)).thenComposeAsync(v -> step());
     }
     // Every cursor has keys buffered or is exhausted: merge until one that may have more runs dry.
     while (maxKeys == 0 || out.size() < maxKeys) {

@@ -254,6 +254,31 @@ class KvClientRoutingTest {
   }
 
   @Test
+  void oneChannelPerNodeIsReusedByEveryCall() {
+    BlockingKvClient kv = start(3, 8).blocking();
+    for (int i = 0; i < 100; i++) {
+      kv.put(b("c" + i), b("v"));
+      kv.get(b("c" + i), Consistency.CONSISTENCY_STALE);
+    }
+    assertThat(client.openChannels()).isEqualTo(3);
+  }
+
+  @Test
+  void followerReadsSpreadLinearizableReadsOverTheVoters() {
+    cluster = new FakeCluster(3, 2);
+    cluster.forwarding = true; // a follower serves after asking the leader (here: the fake just serves)
+    client = KvClient.builder().seeds(cluster.seeds()).followerReads(true).build();
+    client.blocking().put(b("f"), b("v"));
+    cluster.resetCounts();
+    for (int i = 0; i < 30; i++) {
+      assertThat(client.blocking().get(b("f")).getKv().getValue()).isEqualTo(b("v"));
+    }
+    for (long id = 1; id <= 3; id++) {
+      assertThat(cluster.count(id, "Get")).isEqualTo(10);
+    }
+  }
+
+  @Test
   void closeClosesTheChannels() {
     BlockingKvClient kv = start(3, 2).blocking();
     kv.put(b("a"), b("1"));

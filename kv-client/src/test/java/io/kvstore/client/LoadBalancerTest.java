@@ -114,21 +114,21 @@ class LoadBalancerTest {
   void staleReadsSpreadOverReplicasByEachPolicy() throws Exception {
     // Weights 1, 2, 3 in the nodes' config; 3 nodes, so every shard has all 3 as replicas.
     try (FakeCluster cluster = new FakeCluster(3, 2, new int[] {1, 2, 3})) {
-      Map<Long, Integer> rr = staleReadsPerNode(cluster, LoadBalancingPolicy.ROUND_ROBIN, 600);
-      assertThat(rr.values()).containsOnly(200);
+      Map<Long, Integer> rr = staleReadsPerNode(cluster, LoadBalancingPolicy.ROUND_ROBIN, 300);
+      assertThat(rr.values()).containsOnly(100);
 
-      Map<Long, Integer> wrr = staleReadsPerNode(cluster, LoadBalancingPolicy.WEIGHTED_ROUND_ROBIN, 600);
-      assertThat(wrr).containsEntry(1L, 100).containsEntry(2L, 200).containsEntry(3L, 300);
+      Map<Long, Integer> wrr = staleReadsPerNode(cluster, LoadBalancingPolicy.WEIGHTED_ROUND_ROBIN, 300);
+      assertThat(wrr).containsEntry(1L, 50).containsEntry(2L, 100).containsEntry(3L, 150);
 
-      Map<Long, Integer> random = staleReadsPerNode(cluster, LoadBalancingPolicy.RANDOM, 600);
-      assertThat(random.values()).allMatch(c -> c > 140 && c < 260);
-      assertThat(random.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(600);
+      Map<Long, Integer> random = staleReadsPerNode(cluster, LoadBalancingPolicy.RANDOM, 300);
+      assertThat(random.values()).allMatch(c -> c > 60 && c < 140);
+      assertThat(random.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(300);
 
       // Node 3 answers 20 ms late: its requests stay in flight, so "least outstanding" sends it few.
       cluster.delay(3, 20);
-      Map<Long, Integer> least = staleReadsPerNode(cluster, LoadBalancingPolicy.LEAST_OUTSTANDING, 600);
-      assertThat(least.get(3L)).isLessThan(600 / 6);
-      assertThat(least.get(1L) + least.get(2L)).isGreaterThan(600 * 5 / 6);
+      Map<Long, Integer> least = staleReadsPerNode(cluster, LoadBalancingPolicy.LEAST_OUTSTANDING, 300);
+      assertThat(least.get(3L)).isLessThan(300 / 6);
+      assertThat(least.get(1L) + least.get(2L)).isGreaterThan(300 * 5 / 6);
       // Round robin, blind to load, keeps sending node 3 its third.
       Map<Long, Integer> blind = staleReadsPerNode(cluster, LoadBalancingPolicy.ROUND_ROBIN, 300);
       assertThat(blind.get(3L)).isEqualTo(100);
