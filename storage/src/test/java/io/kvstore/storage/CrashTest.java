@@ -95,22 +95,32 @@ class CrashTest {
     int tornBatches = 0;
     for (int run = 0; run < kills; run++) {
       Path report = reports.resolve("run-" + run + ".txt");
-      Process child = start(rnd.nextLong(), report);
-      CountDownLatch firstAck = new CountDownLatch(1);
-      Thread reader = new Thread(() -> readLines(child, firstAck), "crash-child-reader");
-      reader.start();
-      if (rnd.nextInt(5) == 0) {
-        TimeUnit.MILLISECONDS.sleep(rnd.nextInt(400)); // kill at any moment, even while opening
-      } else {
-        if (!firstAck.await(60, TimeUnit.SECONDS)) {
+      Path errors = reports.resolve("run-" + run + ".err");
+      Process child = start(rnd.nextLong(), report, errors);
+      try {
+        CountDownLatch firstAck = new CountDownLatch(1);
+        Thread reader = new Thread(() -> readLines(child, firstAck), "crash-child-reader");
+        reader.setDaemon(true);
+        reader.start();
+        if (rnd.nextInt(5) == 0) {
+          TimeUnit.MILLISECONDS.sleep(rnd.nextInt(400)); // kill at any moment, even while opening
+        } else if (!firstAck.await(60, TimeUnit.SECONDS)) {
           throw new AssertionError("seed " + seed + " run " + run + ": the child acknowledged nothing in 60 s"
-              + (child.isAlive() ? "" : " (exited with " + child.exitValue() + ")"));
+              + (child.isAlive() ? "" : " (exited with " + child.exitValue() + ")") + "; its stderr: "
+              + Files.readString(errors));
+        } else {
+          TimeUnit.MILLISECONDS.sleep(rnd.nextInt(250)); // the random kill moment
         }
-        TimeUnit.MILLISECONDS.sleep(rnd.nextInt(250)); // the random kill moment
+        child.destroyForcibly();
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("child exits after SIGKILL").isTrue();
+        reader.join(TimeUnit.SECONDS.toMillis(30));
+      } finally {
+        child.destroyForcibly();
       }
-      child.destroyForcibly();
-      assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("child exits after SIGKILL").isTrue();
-      reader.join();
+      if (child.exitValue() != 137 && child.exitValue() != 9) {
+        throw new AssertionError("seed " + seed + " run " + run + ": the child failed before the kill (exit "
+            + child.exitValue() + "): " + Files.readString(errors));
+      }
       List<String> all = Files.exists(report) ? Files.readAllLines(report) : List.of();
 
       // Replay what the child reported: acknowledged batches go into the model; the last unacknowledged
@@ -227,13 +237,13 @@ class CrashTest {
     return checked;
   }
 
-  private Process start(long childSeed, Path report) throws IOException {
+  private Process start(long childSeed, Path report, Path errors) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-cp", cp, CrashChild.class.getName(), dir.resolve("store").toString(), Long.toString(childSeed), Integer.toString(GROUPS),
         report.toString());
-    pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.redirectError(errors.toFile());
     return pb.start();
   }
 
