@@ -1,6 +1,7 @@
 package io.kvstore.bench.load;
 
 import io.kvstore.bench.etcd.EtcdCluster;
+import io.kvstore.bench.etcd.EtcdGrpcDriver;
 import io.kvstore.bench.etcd.JetcdDriver;
 import io.kvstore.client.Endpoint;
 import java.io.IOException;
@@ -50,6 +51,11 @@ public final class BenchMain implements Callable<Integer> {
       description = "kvstore client: the routing Java client, or the plain gRPC stubs with one channel per "
           + "node, every node forwarding (default ${DEFAULT-VALUE}).")
   String client;
+
+  @Option(names = "--etcd-client", paramLabel = "jetcd|grpc", defaultValue = "jetcd",
+      description = "etcd client: jetcd, or etcd's gRPC stubs over the same client stack as --client grpc "
+          + "(default ${DEFAULT-VALUE}).")
+  String etcdClient;
 
   @Option(names = "--etcd-endpoints", paramLabel = "URL,...",
       description = "Use a running etcd instead of starting one (e.g. http://127.0.0.1:2379).")
@@ -154,7 +160,8 @@ public final class BenchMain implements Callable<Integer> {
             urls = etcd.clientUrls();
           }
           List<URI> u = urls;
-          targets.add(target("etcd", i -> new JetcdDriver(u, deadline)));
+          targets.add(target("etcd", i -> etcdClient.equals("grpc")
+              ? new EtcdGrpcDriver(u, deadline) : new JetcdDriver(u, deadline)));
         } else {
           List<Endpoint> nodes = Endpoint.parseList(endpoints);
           targets.add(target("kvstore", i -> client.equals("grpc")
@@ -271,6 +278,9 @@ public final class BenchMain implements Callable<Integer> {
   private List<RunConfig> configs() {
     if (clients < 1) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--clients must be at least 1");
+    }
+    if (!etcdClient.equals("jetcd") && !etcdClient.equals("grpc")) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--etcd-client must be jetcd or grpc");
     }
     if (!client.equals("routing") && !client.equals("grpc")) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--client must be routing or grpc");

@@ -2,9 +2,7 @@ package io.kvstore.bench.load;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.kvstore.client.Endpoint;
 import io.kvstore.proto.v1.CompareAndSwapRequest;
 import io.kvstore.proto.v1.CompareAndSwapResponse;
@@ -20,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 
 /**
  * Drives kvstore through its public gRPC contract (kv.proto) with the generated async stubs: one channel
@@ -66,17 +63,17 @@ public final class GrpcStoreDriver implements KvDriver {
   public CompletableFuture<Long> get(ByteString key, ReadConsistency consistency) {
     GetRequest request =
         GetRequest.newBuilder().setKey(key).setConsistency(toProto(consistency)).build();
-    Answer<GetResponse, Long> answer = new Answer<>(r -> r.getFound() ? r.getKv().getVersion() : 0L);
+    UnaryObserver<GetResponse, Long> answer = new UnaryObserver<>(r -> r.getFound() ? r.getKv().getVersion() : 0L);
     stub().get(request, answer);
-    return answer.future;
+    return answer.future();
   }
 
   @Override
   public CompletableFuture<Long> put(ByteString key, ByteString value) {
     PutRequest request = PutRequest.newBuilder().setKey(key).setValue(value).build();
-    Answer<PutResponse, Long> answer = new Answer<>(PutResponse::getVersion);
+    UnaryObserver<PutResponse, Long> answer = new UnaryObserver<>(PutResponse::getVersion);
     stub().put(request, answer);
-    return answer.future;
+    return answer.future();
   }
 
   @Override
@@ -88,13 +85,13 @@ public final class GrpcStoreDriver implements KvDriver {
             .setExpectedVersion(expectedVersion)
             .setNewValue(value)
             .build();
-    Answer<CompareAndSwapResponse, CasResult> answer =
-        new Answer<>(
+    UnaryObserver<CompareAndSwapResponse, CasResult> answer =
+        new UnaryObserver<>(
             r -> new CasResult(
                 r.getSucceeded(),
                 r.getSucceeded() ? r.getVersion() : r.hasCurrent() ? r.getCurrent().getVersion() : 0L));
     stub().compareAndSwap(request, answer);
-    return answer.future;
+    return answer.future();
   }
 
   static Consistency toProto(ReadConsistency c) {
@@ -127,34 +124,6 @@ public final class GrpcStoreDriver implements KvDriver {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      }
-    }
-  }
-
-  /** Completes a future from a unary call's observer. */
-  private static final class Answer<R, T> implements StreamObserver<R> {
-    final CompletableFuture<T> future = new CompletableFuture<>();
-    private final Function<R, T> convert;
-
-    Answer(Function<R, T> convert) {
-      this.convert = convert;
-    }
-
-    @Override
-    public void onNext(R response) {
-      future.complete(convert.apply(response));
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      future.completeExceptionally(t);
-    }
-
-    @Override
-    public void onCompleted() {
-      if (!future.isDone()) {
-        future.completeExceptionally(
-            Status.INTERNAL.withDescription("unary call completed without a response").asException());
       }
     }
   }
