@@ -101,8 +101,8 @@ public final class CrashChild {
 
   /**
    * Each line goes to stdout and, with one write system call, to a report file the parent reads after
-   * the kill: a completed write to a file survives the process, while bytes still in a pipe can be lost
-   * when the process dies (the JVM's process reaper drains the pipe concurrently with the reader).
+   * the kill: a completed write to a file survives the process, while lines flushed to the pipe were seen
+   * missing from what the parent read after a kill.
    */
   private static final class Report {
     private final java.io.FileOutputStream file;
