@@ -114,6 +114,28 @@ class BadInputTest {
           || b.getType() == MessageType.MSG_SNAPSHOT || b.getType() == MessageType.MSG_TIMEOUT_NOW) {
         b.setTerm(term - 1); // messages only a leader sends: never from an impostor in the same term
       }
+      if (rnd.nextInt(4) == 0) {
+        // uint64 fields beyond Long.MAX_VALUE arrive as negative longs
+        b.setIndex(rnd.nextLong()).setCommit(rnd.nextLong()).setLogTerm(rnd.nextLong())
+            .setRejectHint(rnd.nextLong()).setRejectTerm(rnd.nextLong()).setRound(rnd.nextLong());
+      }
+      if (b.getType() == MessageType.MSG_SNAPSHOT || b.getType() == MessageType.MSG_SNAPSHOT_RESP) {
+        b.setSnapshot(
+            SnapshotChunk.newBuilder()
+                .setMetadata(
+                    SnapshotMetadata.newBuilder()
+                        .setIndex(rnd.nextInt(3) == 0 ? rnd.nextLong() : rnd.nextInt(100))
+                        .setTerm(rnd.nextInt((int) term + 1))
+                        .setConfState(target.core().membership.toConfState()))
+                .setOffset(rnd.nextInt(3) == 0 ? rnd.nextLong() : rnd.nextInt(500))
+                .setData(ByteString.copyFrom(new byte[rnd.nextInt(64)]))
+                .setLast(rnd.nextBoolean()));
+      }
+      if (b.getType() == MessageType.MSG_APPEND && rnd.nextBoolean()) {
+        for (int k = 0; k < 3; k++) {
+          b.addEntries(Entry.newBuilder().setIndex(b.getIndex() + 1 + k).setTerm(rnd.nextInt((int) term + 1)));
+        }
+      }
       target.node.step(b.build());
       if (i % 100 == 0) {
         sim.step();
