@@ -18,6 +18,7 @@ import io.kvstore.server.grpc.ClusterService;
 import io.kvstore.server.grpc.ForwardingMarker;
 import io.kvstore.server.grpc.KvService;
 import io.kvstore.server.grpc.NodeInternalService;
+import io.kvstore.server.grpc.NotReadyService;
 import io.kvstore.server.grpc.PeerChannels;
 import io.kvstore.server.grpc.RequestValidator;
 import io.kvstore.server.metrics.GrpcServerMetrics;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle: {@link #start} binds the ports, loads (or bootstraps) the cluster map, starts the replicas
  * and returns once the node serves. Tests that need every node's port before any map exists use {@link
- * #bind} (ports only; the node answers health checks, everything else UNIMPLEMENTED) and then {@link
+ * #bind} (ports only; the node answers health checks, and UNAVAILABLE to everything else) and then {@link
  * #serve} with the initial cluster. {@link #close}: health turns NOT_SERVING, the replicas hand their
  * leaderships away, the server stops accepting calls and lets in-flight ones end (bounded by the config's
  * shutdown timeout), then the replicas flush and close their storage. Not restartable: start a new
@@ -205,6 +206,10 @@ public final class Node implements AutoCloseable {
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
     health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
     health.setStatus(KVGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+    String starting = "node " + config.nodeId() + " is starting";
+    services.addService(NotReadyService.of(KVGrpc.getServiceDescriptor(), starting));
+    services.addService(NotReadyService.of(ClusterGrpc.getServiceDescriptor(), starting));
+    services.addService(NotReadyService.of(NodeInternalGrpc.getServiceDescriptor(), starting));
   }
 
   /**
@@ -264,7 +269,8 @@ public final class Node implements AutoCloseable {
         new PeerChannels(
             config.nodeId(), id -> map.node(id).map(n -> n.getAddress()).orElse(null));
     ShardReplicas replicas = replicaHost.replicas();
-    services.addService(new KvService(config.nodeId(), map, replicas, channels, executor));
+    services.addService(
+        new KvService(config.nodeId(), map, replicas, channels, executor, registry));
     services.addService(new NodeInternalService(config.nodeId(), map, replicas, executor));
     health.setStatus(KVGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(NodeInternalGrpc.SERVICE_NAME, ServingStatus.SERVING);

@@ -149,6 +149,34 @@ class NodeSmokeTest {
   }
 
   @Test
+  void aNodeThatIsStillStartingAnswersUnavailableNotUnimplemented(@TempDir Path otherDir)
+      throws InterruptedException {
+    Node starting =
+        Node.bind(new NodeConfig(8, "smoke", "127.0.0.1", 0, -1, otherDir, List.of()), Node.REAL_REPLICAS);
+    ManagedChannel ch =
+        NettyChannelBuilder.forAddress("127.0.0.1", starting.grpcPort()).usePlaintext().build();
+    try {
+      io.grpc.StatusRuntimeException e =
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              io.grpc.StatusRuntimeException.class,
+              () ->
+                  KVGrpc.newBlockingStub(ch)
+                      .withDeadlineAfter(5, TimeUnit.SECONDS)
+                      .put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build()));
+      assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+      assertThat(e.getStatus().getDescription()).contains("node 8 is starting");
+      assertThat(
+              HealthGrpc.newBlockingStub(ch)
+                  .check(HealthCheckRequest.newBuilder().setService(KVGrpc.SERVICE_NAME).build())
+                  .getStatus())
+          .isEqualTo(ServingStatus.NOT_SERVING);
+    } finally {
+      ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      starting.close();
+    }
+  }
+
+  @Test
   void garbageBytesOnTheGrpcPortDoNotTakeTheNodeDown() throws Exception {
     SplittableRandom random = new SplittableRandom(20261128L);
     byte[][] payloads = {

@@ -16,6 +16,8 @@ import io.kvstore.proto.v1.NotLeader;
 import io.kvstore.proto.v1.ResponseHeader;
 import io.kvstore.server.cluster.LocalClusterMap;
 import io.kvstore.server.replica.LeaderHint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,11 +38,23 @@ final class Forwarder {
   private final long selfId;
   private final LocalClusterMap map;
   private final PeerChannels channels;
+  private final Counter forwarded;
 
-  Forwarder(long selfId, LocalClusterMap map, PeerChannels channels) {
+  /**
+   * @param registry where {@code kvstore_kv_forwarded_total{method, outcome}} is registered: one count per
+   *     forwarding attempt, outcome {@code ok}, {@code redirected} (the target named another leader),
+   *     {@code unreachable} or {@code failed} (any other status)
+   */
+  Forwarder(long selfId, LocalClusterMap map, PeerChannels channels, PrometheusRegistry registry) {
     this.selfId = selfId;
     this.map = map;
     this.channels = channels;
+    this.forwarded =
+        Counter.builder()
+            .name("kvstore_kv_forwarded_total")
+            .help("Requests this node forwarded to another node, by method and outcome")
+            .labelNames("method", "outcome")
+            .register(registry);
   }
 
   /**
@@ -92,6 +106,7 @@ final class Forwarder {
         new StreamObserver<R>() {
           @Override
           public void onNext(R value) {
+            forwarded.labelValues(a.method().getBareMethodName(), "ok").inc();
             if (a.servedByLeader()) {
               ResponseHeader h = ResponseHeaders.of(value);
               map.learnLeader(a.shardId(), h.getNodeId(), h.getTerm());
@@ -116,10 +131,17 @@ final class Forwarder {
             map.learnLeader(a.shardId(), named, detail.getTerm());
           }
           boolean again = attemptsLeft > 1 && !a.deadline().isExpired();
-          if (again && named != 0 && named != target && named != selfId) {
+          boolean unreachable = status.getCode() == Status.Code.UNAVAILABLE && detail == null;
+          boolean redirect = again && named != 0 && named != target && named != selfId;
+          forwarded
+              .labelValues(
+                  a.method().getBareMethodName(),
+                  redirect ? "redirected" : unreachable ? "unreachable" : "failed")
+              .inc();
+          if (redirect) {
             return attempt(a, named, attemptsLeft - 1);
           }
-          if (status.getCode() == Status.Code.UNAVAILABLE && detail == null) {
+          if (unreachable) {
             // The target could not be reached (or is shutting down).
             channels.resetBackoff(target);
             int next = a.targets().indexOf(target) + 1;

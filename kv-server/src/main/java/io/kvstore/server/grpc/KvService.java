@@ -39,6 +39,7 @@ import io.kvstore.server.replica.NotLeaderException;
 import io.kvstore.server.replica.ReadView;
 import io.kvstore.server.replica.ShardReplicas;
 import io.kvstore.server.replica.ShardUnavailableException;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,19 +77,21 @@ public final class KvService extends KVGrpc.KVImplBase {
   /**
    * @param channels channels to the other nodes (closed by the caller)
    * @param executor runs reads and answers; must not be a replica thread
+   * @param registry where the forwarding counter is registered
    */
   public KvService(
       long selfId,
       LocalClusterMap map,
       ShardReplicas replicas,
       PeerChannels channels,
-      Executor executor) {
+      Executor executor,
+      PrometheusRegistry registry) {
     this.selfId = selfId;
     this.map = map;
     this.replicas = replicas;
     this.validator =
         new RequestValidator(map.clusterId(), map::limits, k -> map.table().shardForKey(k).getId());
-    this.forwarder = new Forwarder(selfId, map, channels);
+    this.forwarder = new Forwarder(selfId, map, channels, registry);
     this.executor = executor;
   }
 

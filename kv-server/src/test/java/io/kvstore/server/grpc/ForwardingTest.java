@@ -22,6 +22,9 @@ import io.kvstore.proto.v1.PutResponse;
 import io.kvstore.proto.v1.ScanRequest;
 import io.kvstore.proto.v1.ScanResponse;
 import io.kvstore.server.replica.CommandResult;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +67,24 @@ class ForwardingTest {
     assertThat(got.getFound()).isTrue();
     assertThat(got.getKv().getVersion()).isEqualTo(put.getVersion());
     assertThat(got.getHeader().getNodeId()).isEqualTo(2);
+
+    assertThat(forwarded(1, "Put", "ok")).isEqualTo(1);
+    assertThat(forwarded(3, "Get", "ok")).isEqualTo(1);
+    assertThat(forwarded(2, "Put", "ok")).isZero();
+  }
+
+  /** The node's kvstore_kv_forwarded_total{method, outcome}. */
+  private double forwarded(int node, String method, String outcome) {
+    for (MetricSnapshot m : cluster.node(node).registry().scrape()) {
+      if (m.getMetadata().getName().equals("kvstore_kv_forwarded")) {
+        for (DataPointSnapshot p : m.getDataPoints()) {
+          if (method.equals(p.getLabels().get("method")) && outcome.equals(p.getLabels().get("outcome"))) {
+            return ((CounterSnapshot.CounterDataPointSnapshot) p).getValue();
+          }
+        }
+      }
+    }
+    return 0;
   }
 
   @Test
