@@ -519,12 +519,36 @@ public final class GroupReplica {
       raw.reportSnapshotFailure(to);
     }
     snapshotFailures.clear();
-    if (snapshotWanted || applied - lastCompaction >= ctx.options().snapshotEntries()) {
+    if (snapshotWanted || compactionDue()) {
       snapshotWanted = false;
       prepareSnapshot();
     }
     refreshStatus();
     flushCompletions();
+  }
+
+  /**
+   * Whether to compact now: after {@code snapshotEntries} applied entries; a leader waits (up to four
+   * times that) while a follower is still catching up from the log, so it does not need a snapshot for
+   * a few missing entries.
+   */
+  private boolean compactionDue() {
+    long since = applied - lastCompaction;
+    long every = ctx.options().snapshotEntries();
+    if (since < every) {
+      return false;
+    }
+    if (role != Role.LEADER || since >= 4 * every) {
+      return true;
+    }
+    for (var e : raw.status().progress().entrySet()) {
+      var p = e.getValue();
+      if (e.getKey() != ctx.nodeId() && p.match() < applied && p.match() >= lastCompaction
+          && p.state() == io.kvstore.raft.ProgressView.State.REPLICATE) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
