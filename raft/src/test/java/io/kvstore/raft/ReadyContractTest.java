@@ -1,0 +1,103 @@
+package io.kvstore.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kvstore.raft.proto.ConfState;
+import io.kvstore.raft.proto.Message;
+import io.kvstore.raft.proto.MessageType;
+import org.junit.jupiter.api.Test;
+
+/** The driver contract of {@link Ready}: what may leave before persistence, numbering, advance. */
+class ReadyContractTest {
+
+  private static RawNode node(long id, MemoryStorage storage) {
+    return new RawNode(Config.builder(id).electionTick(10).heartbeatTick(1).build(), storage);
+  }
+
+  private static ConfState voters(long... ids) {
+    ConfState.Builder b = ConfState.newBuilder();
+    for (long id : ids) {
+      b.addVoters(id);
+    }
+    return b.build();
+  }
+
+  @Test
+  void votesLeaveOnlyAfterTheTermAndVoteArePersisted() {
+    MemoryStorage s = MemoryStorage.bootstrap(voters(1, 2, 3));
+    RawNode n = new RawNode(Config.builder(1).preVote(false).build(), s);
+    n.campaign();
+    Ready rd = n.ready();
+    assertThat(rd.hardState().getVote()).isEqualTo(1);
+    assertThat(rd.mustSync()).isTrue();
+    assertThat(rd.messages()).isEmpty();
+    assertThat(rd.persistedMessages()).extracting(Message::getType).containsOnly(MessageType.MSG_VOTE);
+    s.persist(rd);
+    n.advance(rd);
+  }
+
+  @Test
+  void aLeaderSendsItsAppendsWhileItPersistsThemAndCommitsOnlyOnceDurable() {
+    MemoryStorage s = MemoryStorage.bootstrap(voters(1));
+    RawNode n = node(1, s);
+    n.campaign();
+    // single voter: wins at once, appends its no-op; nothing is committed before the no-op is durable
+    Ready rd = n.ready();
+    assertThat(rd.softState().role()).isEqualTo(Role.LEADER);
+    assertThat(rd.entries()).hasSize(1);
+    assertThat(rd.committedEntries()).isEmpty();
+    s.persist(rd);
+    n.advance(rd);
+    Ready next = n.ready();
+    assertThat(next.committedEntries()).hasSize(1);
+    assertThat(next.number()).isEqualTo(rd.number() + 1);
+    n.advance(next);
+  }
+
+  @Test
+  void nothingElseMayBeCalledBetweenReadyAndAdvance() {
+    MemoryStorage s = MemoryStorage.bootstrap(voters(1));
+    RawNode n = node(1, s);
+    n.campaign();
+    Ready rd = n.ready();
+    assertThatThrownBy(n::tick).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> n.propose(new byte[1])).isInstanceOf(IllegalStateException.class);
+    assertThat(n.hasReady()).isFalse();
+    assertThatThrownBy(() -> n.advance(null)).isInstanceOf(IllegalStateException.class);
+    s.persist(rd);
+    n.advance(rd);
+    n.tick();
+  }
+
+  @Test
+  void aFollowerRefusesProposalsNamingTheLeader() {
+    SimCluster sim = SimCluster.withLeader(71, 3, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    SimNode f = sim.nodes.values().stream().filter(x -> x != leader).findFirst().orElseThrow();
+    assertThatThrownBy(() -> f.node.propose(new byte[] {1}))
+        .isInstanceOfSatisfying(NotLeaderException.class, e -> assertThat(e.leader()).isEqualTo(leader.id));
+    assertThat(f.node.status().leader()).isEqualTo(leader.id);
+    assertThat(leader.node.status().progress()).hasSize(3);
+  }
+
+  @Test
+  void aRestartHandsOutCommittedEntriesAfterTheAppliedIndexAgain() {
+    MemoryStorage s = MemoryStorage.bootstrap(voters(1));
+    RawNode n = node(1, s);
+    n.campaign();
+    for (int i = 0; i < 3; i++) {
+      Ready rd = n.ready();
+      s.persist(rd);
+      n.advance(rd);
+      if (i == 0) {
+        n.propose(new byte[] {7});
+      }
+    }
+    long commit = s.hardState().getCommit();
+    assertThat(commit).isEqualTo(3);
+    RawNode again = new RawNode(Config.builder(1).applied(1).build(), s);
+    Ready rd = again.ready();
+    assertThat(rd.committedEntries()).extracting(e -> e.getIndex()).containsExactly(2L, 3L);
+  }
+}
