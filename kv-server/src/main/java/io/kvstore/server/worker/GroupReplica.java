@@ -235,7 +235,7 @@ public final class GroupReplica {
 
   void read(ReadRequest r) {
     if (failure != null) {
-      r.future().completeExceptionally(new ShardUnavailableException("shard " + shardId + " is stopped"));
+      fail(r, new ShardUnavailableException("shard " + shardId + " is stopped on this node: " + failure));
       return;
     }
     if (r.consistency() == Consistency.CONSISTENCY_LEASE && role != Role.LEADER) {
