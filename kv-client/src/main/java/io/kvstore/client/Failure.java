@@ -96,8 +96,13 @@ public record Failure(Kind kind, Status status, Optional<NotLeader> notLeader, b
       }
       case ABORTED:
         return new Failure(Kind.BUSY, status, notLeader, true);
+      case CANCELLED:
+        // The client never cancels an attempt it still waits for (a call its caller cancelled is not
+        // retried: see Retrier), so this is the node going away mid-call (RST_STREAM on shutdown). A write
+        // retried with its sequence number is applied at most once.
+        return new Failure(Kind.NODE_UNAVAILABLE, status, notLeader, false);
       default:
-        return new Failure(Kind.FATAL, status, notLeader, status.getCode() != Status.Code.CANCELLED);
+        return new Failure(Kind.FATAL, status, notLeader, true);
     }
   }
 

@@ -154,4 +154,23 @@ class RetryPolicyTest {
       scheduler.shutdownNow();
     }
   }
+
+  @Test
+  void failuresAreClassifiedByWhatTheNextAttemptShouldDo() {
+    assertThat(Failure.classify(Status.CANCELLED.withDescription("RST_STREAM").asRuntimeException()).kind())
+        .isEqualTo(Failure.Kind.NODE_UNAVAILABLE);
+    assertThat(Failure.classify(Status.UNAVAILABLE.withCause(new java.net.ConnectException("refused"))
+        .asRuntimeException())).satisfies(f -> {
+          assertThat(f.kind()).isEqualTo(Failure.Kind.NODE_UNAVAILABLE);
+          assertThat(f.answered()).isFalse();
+        });
+    assertThat(Failure.classify(Status.UNAVAILABLE.withDescription("no leader").asRuntimeException()).answered())
+        .isTrue();
+    assertThat(Failure.classify(Status.DEADLINE_EXCEEDED.asRuntimeException()).kind())
+        .isEqualTo(Failure.Kind.ATTEMPT_TIMEOUT);
+    assertThat(Failure.classify(Status.INVALID_ARGUMENT.asRuntimeException()).kind().retryable()).isFalse();
+    assertThat(Failure.classify(Status.FAILED_PRECONDITION.asRuntimeException()).kind().retryable()).isFalse();
+    assertThat(Failure.classify(Status.RESOURCE_EXHAUSTED.asRuntimeException()).kind())
+        .isEqualTo(Failure.Kind.BUSY);
+  }
 }

@@ -44,6 +44,7 @@ class LeaderFailoverE2eTest {
       // Four writers, each writing its own keys and reading them back, for a bounded number of rounds.
       ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
       AtomicInteger done = new AtomicInteger();
+      java.util.concurrent.atomic.AtomicLong slowestNanos = new java.util.concurrent.atomic.AtomicLong();
       AtomicBoolean stop = new AtomicBoolean();
       CountDownLatch finished = new CountDownLatch(4);
       for (int t = 0; t < 4; t++) {
@@ -53,8 +54,10 @@ class LeaderFailoverE2eTest {
             for (int i = 0; i < 5_000 && !stop.get(); i++) {
               ByteString k = b("load-" + thread + "-" + (i % 50));
               ByteString v = b("v" + i);
+              long start = System.nanoTime();
               kv.put(k, v);
               assertThat(kv.get(k).getKv().getValue()).isEqualTo(v);
+              slowestNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
               done.incrementAndGet();
             }
           } catch (Throwable e) {
@@ -67,10 +70,16 @@ class LeaderFailoverE2eTest {
         worker.start();
       }
       RealCluster.await(Duration.ofSeconds(20), "100 rounds before the kill", () -> done.get() >= 100);
+      long killedAt = System.nanoTime();
       cluster.kill(leader);
       int atKill = done.get();
+      slowestNanos.set(0);
       RealCluster.await(Duration.ofSeconds(30), "300 rounds after the kill",
           () -> done.get() >= atKill + 300 || !errors.isEmpty());
+      // A figure for the report, not an assertion: how long the slowest put+get took across the failover.
+      System.err.printf("failover: node %d (leader of shard %d) killed; %d put+get rounds in %d ms after;"
+          + " slowest round %d ms%n", leader, shard, done.get() - atKill,
+          (System.nanoTime() - killedAt) / 1_000_000, slowestNanos.get() / 1_000_000);
       stop.set(true);
       assertThat(finished.await(30, TimeUnit.SECONDS)).isTrue();
       assertThat(errors).as("errors seen by callers").isEmpty();
