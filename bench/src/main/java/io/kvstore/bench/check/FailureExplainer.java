@@ -1,5 +1,6 @@
 package io.kvstore.bench.check;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -13,18 +14,18 @@ import java.util.TreeSet;
 /**
  * Narrows a non-linearizable key down to its smallest failing window and says why in words.
  *
- * <p>Two shrinking steps, each a binary search over weaker and weaker histories, each step sound — a
- * weakened history accepts everything the original accepts, so a weakened history found failing proves the
- * original fails:
+ * <p>Two shrinking steps over weaker and weaker histories, each step sound — a weakened history accepts
+ * everything the original accepts, so a weakened history found failing proves the original fails:
  * <ol>
  *   <li><b>The end.</b> Cut the history at the completion of the k-th operation to complete: operations
  *   completed by then keep their results; operations still running become indeterminate (writes) or are
- *   dropped (reads); later ones are dropped. A prefix of a linearizable history is linearizable, so the
- *   smallest failing k is found by bisection; its operation is the <em>culprit</em>, the first impossible
- *   result.</li>
+ *   dropped (reads); later ones are dropped. A prefix of a linearizable history is linearizable, so
+ *   there is a smallest failing k; its operation is the <em>culprit</em>, the first impossible result. The
+ *   search finds it while refuting the whole history (the furthest it got).</li>
  *   <li><b>The start.</b> Cut again at a time S: operations that completed before S are dropped, writes
  *   running across S become indeterminate, reads running across S are dropped, and the key may hold any
- *   value at S. Later cuts are weaker, so the latest failing S is found by bisection too.</li>
+ *   value at S. Later cuts are weaker, so the latest failing S is found by galloping back from the
+ *   culprit and bisecting.</li>
  * </ol>
  */
 final class FailureExplainer {
@@ -33,53 +34,56 @@ final class FailureExplainer {
     private final String key;
     private final List<Operation> keyOps;
     private final List<RegisterOp> searchOps;
+    private final RegisterOp culprit;
     private final SearchBudget budget;
+    private final long probeSteps;
     private final long origin;
+    private long deadline;
 
     /**
      * @param keyOps    every recorded operation of the key, including failed ones (for the words)
      * @param searchOps the key's operations as checked, found not linearizable from the absent state
-     * @param budget    budget of each of the (about 2 log n) searches this makes
+     * @param culprit   the first impossible result, as found by that search
+     * @param budget    budget of each of the (about 2 log n) searches this makes; their total time is
+     *                  bounded by the budget's time too
+     * @param probeSteps step bound of each search: a window that takes longer to refute is not reported
      * @param origin    the history's time zero
      */
-    FailureExplainer(String key, List<Operation> keyOps, List<RegisterOp> searchOps, SearchBudget budget,
-                     long origin) {
+    FailureExplainer(String key, List<Operation> keyOps, List<RegisterOp> searchOps, RegisterOp culprit,
+                     SearchBudget budget, long probeSteps, long origin) {
         this.key = key;
         this.keyOps = keyOps;
         this.searchOps = searchOps;
+        this.culprit = culprit;
         this.budget = budget;
+        this.probeSteps = Math.min(probeSteps, budget.maxSteps());
         this.origin = origin;
     }
 
     FailingWindow explain() {
+        deadline = System.nanoTime() + budget.maxTime().toNanos();
         List<RegisterOp> byCompletion = new ArrayList<>();
         for (RegisterOp op : searchOps) {
             if (op.mandatory()) {
                 byCompletion.add(op);
             }
         }
-        byCompletion.sort(Comparator.comparingLong(RegisterOp::complete).thenComparingLong(RegisterOp::invoke)
-                .thenComparingLong(op -> op.source().id()));
+        byCompletion.sort(LinearizabilitySearch.COMPLETION_ORDER);
         Map<RegisterOp, Integer> rank = new IdentityHashMap<>();
         for (int i = 0; i < byCompletion.size(); i++) {
             rank.put(byCompletion.get(i), i);
         }
-
-        // Step 1: the first k whose prefix fails. The whole history (k = last) is known to fail.
-        int lo = 0;
-        int hi = byCompletion.size() - 1;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (fails(prefix(byCompletion.get(mid), rank, mid), RegisterOp.ABSENT)) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
+        // Step 1 was done by the search itself (see LinearizabilitySearch.Result#culprit).
+        Operation source = culprit.source();
+        if (observesUnwrittenValue(source)) {
+            // Self-evident on its own, and a window from "any value" could not show it: report it alone.
+            return describe(source, List.of(culprit), culprit.invoke(), culprit.complete(), false,
+                    " (it saw a value that no operation which could have taken effect wrote)");
         }
-        RegisterOp culprit = byCompletion.get(hi);
-        List<RegisterOp> prefix = prefix(culprit, rank, hi);
+        List<RegisterOp> prefix = prefix(culprit, rank, rank.get(culprit));
 
-        // Step 2: the latest start S from which the prefix still fails with any initial value.
+        // Step 2: the latest start S from which the prefix still fails with any initial value. Short
+        // windows are cheap to check and long ones dear, so gallop back from the culprit, then bisect.
         TreeSet<Long> startSet = new TreeSet<>();
         for (RegisterOp op : prefix) {
             if (op.mandatory() && op.invoke() <= culprit.invoke()) {
@@ -87,26 +91,65 @@ final class FailureExplainer {
             }
         }
         List<Long> starts = new ArrayList<>(startSet);
-        int best = -1; // -1: the whole prefix from the absent state, known to fail
-        int a = 0;
-        int b = starts.size() - 1;
-        while (a <= b) {
-            int mid = (a + b) >>> 1;
+        int notFailing = starts.size(); // the lowest index known not to fail (size: none known)
+        int failing = -1;               // the highest index known to fail (-1: the whole prefix from absent)
+        for (int step = 1; ; step *= 2) {
+            int probe = starts.size() - step;
+            if (probe < 0) {
+                break;
+            }
+            if (fails(window(prefix, starts.get(probe)), RegisterOp.ANY)) {
+                failing = probe;
+                break;
+            }
+            notFailing = probe;
+        }
+        while (notFailing - failing > 1) {
+            int mid = (failing + notFailing) >>> 1;
             if (fails(window(prefix, starts.get(mid)), RegisterOp.ANY)) {
-                best = mid;
-                a = mid + 1;
+                failing = mid;
             } else {
-                b = mid - 1;
+                notFailing = mid;
             }
         }
-        boolean fromStart = best < 0;
-        List<RegisterOp> window = fromStart ? prefix : window(prefix, starts.get(best));
-        long start = fromStart ? Math.min(origin, culprit.invoke()) : starts.get(best);
-        return describe(culprit.source(), window, start, culprit.complete(), fromStart);
+        if (failing < 0) {
+            return describe(source, prefix, Math.min(origin, culprit.invoke()), culprit.complete(), true,
+                    " (from the beginning: the key starts absent)");
+        }
+        long start = starts.get(failing);
+        return describe(source, window(prefix, start), start, culprit.complete(), false,
+                " (the key may hold any value at " + Words.time(start, origin) + ")");
     }
 
+    /** True when {@code op} saw a value (not absent) that nothing able to take effect in time wrote. */
+    private boolean observesUnwrittenValue(Operation op) {
+        String seen = seenValue(op);
+        if (seen == null) {
+            return false;
+        }
+        return keyOps.stream().noneMatch(w -> w != op && w.mayHaveWritten() && seen.equals(w.value())
+                && w.invokeNanos() <= op.completeNanos());
+    }
+
+    /** The value an OK get returned or an OK swapping CAS found; null when none or absent. */
+    private static String seenValue(Operation op) {
+        if (op.type() == OpType.GET && op.outcome() == Outcome.OK) {
+            return op.value();
+        }
+        return op.type() == OpType.CAS && op.swapped() ? op.expected() : null;
+    }
+
+    /**
+     * True when the search proves {@code ops} impossible. A probe that runs out of budget counts as "not
+     * proven", which keeps the window larger but never wrong; all probes together get one key's time budget.
+     */
     private boolean fails(List<RegisterOp> ops, int initial) {
-        return new LinearizabilitySearch(ops, initial, budget).run().verdict() == Verdict.INVALID;
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            return false;
+        }
+        SearchBudget probe = budget.withMaxTime(Duration.ofNanos(remaining)).withMaxSteps(probeSteps);
+        return new LinearizabilitySearch(ops, initial, probe).run().verdict() == Verdict.INVALID;
     }
 
     /** The history as it stood when the k-th operation (by completion) completed. */
@@ -151,7 +194,7 @@ final class FailureExplainer {
     // ---------------------------------------------------------------- words
 
     private FailingWindow describe(Operation culprit, List<RegisterOp> window, long start, long end,
-                                   boolean fromStart) {
+                                   boolean fromStart, String startNote) {
         Set<Operation> shown = new LinkedHashSet<>();
         for (RegisterOp op : window) {
             shown.add(op.source());
@@ -170,9 +213,7 @@ final class FailureExplainer {
         text.append("Why: ").append(why(culprit, ordered, start, fromStart)).append('\n');
         text.append("Smallest failing window: ").append(Words.time(start, origin)).append(" to ")
                 .append(Words.time(end, origin)).append(", ").append(Words.count(ordered.size(), "operation"));
-        text.append(fromStart ? " (from the beginning: the key starts absent)"
-                : " (the key may hold any value at " + Words.time(start, origin) + ")");
-        text.append(":\n");
+        text.append(startNote).append(":\n");
         int skip = Math.max(0, ordered.size() - MAX_LISTED);
         if (skip > 0) {
             text.append("  … ").append(Words.count(skip, "earlier operation")).append(" not listed\n");

@@ -108,7 +108,9 @@ public final class LinearizabilityChecker {
                 new LinearizabilitySearch(searchOps, RegisterOp.ABSENT, budget).run();
         FailingWindow failure = null;
         if (result.verdict() == Verdict.INVALID) {
-            failure = new FailureExplainer(key, ops, searchOps, budget, origin).explain();
+            long probeSteps = Math.max(200_000, 4 * result.steps());
+            failure = new FailureExplainer(key, ops, searchOps, result.culprit(), budget, probeSteps, origin)
+                    .explain();
         }
         return new KeyResult(key, result.verdict(), searchOps.size(), result.steps(),
                 System.nanoTime() - started, result.unknownReason(), failure);
