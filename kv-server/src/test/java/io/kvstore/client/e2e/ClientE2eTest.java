@@ -12,6 +12,7 @@ import io.kvstore.proto.v1.GetResponse;
 import io.kvstore.proto.v1.KeyValue;
 import io.kvstore.proto.v1.ScanRequest;
 import io.kvstore.proto.v1.ScanResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,17 +20,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The routing client against real nodes: leaders, scans, batches, load balancing. */
 class ClientE2eTest {
+  /** A 3-node cluster (weights 1, 2, 3; 4 shards) for this class's tests; stopped after them. */
+  @TempDir static Path clusterDir;
+  static RealCluster cluster;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = new RealCluster(clusterDir, 3, 4, new int[] {1, 2, 3});
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
   static ByteString b(String s) {
     return ByteString.copyFromUtf8(s);
   }
 
   @Test
   void writesGoToTheShardLeaderAndTheClientCachesIt() {
-    RealCluster cluster = SharedCluster.get();
     try (KvClient client = cluster.client().build()) {
       BlockingKvClient kv = client.blocking();
       for (int i = 0; i < 40; i++) {
@@ -47,7 +66,6 @@ class ClientE2eTest {
 
   @Test
   void scansSplitPerShardMergeInKeyOrder() {
-    RealCluster cluster = SharedCluster.get();
     try (KvClient client = cluster.client().build()) {
       BlockingKvClient kv = client.blocking();
       SplittableRandom random = new SplittableRandom(17);
@@ -115,7 +133,6 @@ class ClientE2eTest {
 
   @Test
   void eachLoadBalancingPolicySpreadsStaleReadsAsItsNameSays() {
-    RealCluster cluster = SharedCluster.get();
     try (KvClient writer = cluster.client().build()) {
       writer.blocking().put(b("lb-key"), b("v"));
       // Every replica has applied it before reads that may go to any replica start.

@@ -15,15 +15,32 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every kvctl command against real nodes: output and exit status. */
 class KvctlE2eTest {
+  /** A 3-node cluster (weights 1, 2, 3; 4 shards) for this class's tests; stopped after them. */
+  @TempDir static Path clusterDir;
+  static RealCluster cluster;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = new RealCluster(clusterDir, 3, 4, new int[] {1, 2, 3});
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
   record Run(int status, String out, String err, byte[] raw) {}
 
   static Run kvctlWithStdin(String stdin, String... args) {
-    RealCluster cluster = SharedCluster.get();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     ByteArrayOutputStream raw = new ByteArrayOutputStream();
@@ -125,7 +142,6 @@ class KvctlE2eTest {
 
   @Test
   void clusterStatusAndMemberList() {
-    RealCluster cluster = SharedCluster.get();
     Run status = kvctl("cluster", "status");
     assertThat(status.status()).isZero();
     assertThat(status.out()).startsWith("CLUSTER e2e  EPOCH ");
@@ -172,7 +188,6 @@ class KvctlE2eTest {
 
   @Test
   void theRealProcessReadsStdinAndExitsWithTheDocumentedStatus() throws Exception {
-    RealCluster cluster = SharedCluster.get();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String cp = System.getProperty("java.class.path");
     Process put = new ProcessBuilder(java, "-cp", cp, "io.kvstore.client.cli.Kvctl", "--endpoints",

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +23,22 @@ import org.junit.jupiter.api.io.TempDir;
  * Skipped, with a message that says what to install, when no python3 with grpcio and grpc_tools exists.
  */
 class PythonClientE2eTest {
+  /** A 3-node cluster (weights 1, 2, 3; 4 shards) for this class's tests; stopped after them. */
+  @TempDir static Path clusterDir;
+  static RealCluster cluster;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = new RealCluster(clusterDir, 3, 4, new int[] {1, 2, 3});
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
   @TempDir Path gen;
 
   record Result(int status, String out, String err) {}
@@ -59,7 +77,6 @@ class PythonClientE2eTest {
     assumeTrue(python != null,
         "no python3 with grpcio and grpc_tools: apt-get install python3-grpcio python3-grpc-tools");
     Path examples = Path.of("").toAbsolutePath().getParent().resolve("examples/python");
-    RealCluster cluster = SharedCluster.get();
 
     List<String> generate = List.of("bash", examples.resolve("generate.sh").toString(), gen.toString());
     ProcessBuilder pb = new ProcessBuilder(generate);
