@@ -49,7 +49,7 @@ final class Words {
             case OK -> switch (op.type()) {
                 case GET -> "returned " + value(op.value());
                 case CAS -> op.swapped() ? "swapped" : "did not swap";
-                case READ -> "returned " + op.elements().size() + " elements";
+                case READ -> "returned " + count(op.elements().size(), "element");
                 default -> "ok";
             };
         };

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,12 +23,35 @@ class GeneratedHistoriesTest {
     private final LinearizabilityChecker checker = new LinearizabilityChecker(SearchBudget.defaults(), 2);
 
     static LongStream seeds() {
-        return LongStream.rangeClosed(1, 150);
+        return LongStream.rangeClosed(1, 60);
+    }
+
+    /** Many more seeds, for {@code mvn -Psoak}. */
+    static LongStream soakSeeds() {
+        return LongStream.rangeClosed(1000, 3000);
     }
 
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void simulatedRegisterHistoriesAreLinearizable(long seed) {
+        validHistoriesPass(seed);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void brokenHistoriesAreCaughtAndTheBrokenOperationIsBlamed(long seed) {
+        brokenHistoriesFail(seed);
+    }
+
+    @Tag("soak")
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("soakSeeds")
+    void soakValidAndBrokenHistories(long seed) {
+        validHistoriesPass(seed);
+        brokenHistoriesFail(seed);
+    }
+
+    private void validHistoriesPass(long seed) {
         for (RandomHistories.Shape shape : List.of(FEW_KEYS, ONE_HOT_KEY)) {
             History history = RandomHistories.valid(seed, shape);
             RegisterCheckResult result = checker.check(history);
@@ -36,9 +60,7 @@ class GeneratedHistoriesTest {
         }
     }
 
-    @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
-    void brokenHistoriesAreCaughtAndTheBrokenOperationIsBlamed(long seed) {
+    private void brokenHistoriesFail(long seed) {
         for (RandomHistories.Shape shape : List.of(FEW_KEYS, ONE_HOT_KEY)) {
             History history = RandomHistories.valid(seed, shape);
             List<RandomHistories.Mutation> mutations = RandomHistories.mutations(history, seed);
