@@ -52,29 +52,34 @@ public final class RaftTransportClient implements AutoCloseable {
     }
   }
 
-  /** Sends the messages (of any groups) to one peer, in order; see the class contract. */
-  public void send(long toNode, List<GroupMessage> messages) {
+  /**
+   * Sends the messages (of any groups) to one peer, in order; see the class contract.
+   *
+   * @return false when some were dropped (the peer is unknown, down, or not keeping up)
+   */
+  public boolean send(long toNode, List<GroupMessage> messages) {
     if (messages.isEmpty()) {
-      return;
+      return true;
     }
     PeerStream peer = peer(toNode);
     if (peer == null) {
       stats.messagesSendDropped.add(messages.size());
-      return;
+      return false;
     }
+    boolean all = true;
     RaftBatch.Builder b = newBatch(toNode);
     long bytes = 0;
     for (GroupMessage m : messages) {
       long size = m.getSerializedSize();
       if (b.getMessagesCount() > 0 && bytes + size > maxBatchBytes) {
-        flush(peer, b);
+        all &= flush(peer, b);
         b = newBatch(toNode);
         bytes = 0;
       }
       b.addMessages(m);
       bytes += size;
     }
-    flush(peer, b);
+    return flush(peer, b) && all;
   }
 
   public TransportStats stats() {
@@ -88,14 +93,15 @@ public final class RaftTransportClient implements AutoCloseable {
     peers.clear();
   }
 
-  private void flush(PeerStream peer, RaftBatch.Builder b) {
+  private boolean flush(PeerStream peer, RaftBatch.Builder b) {
     int n = b.getMessagesCount();
     if (peer.send(b.build())) {
       stats.batchesSent.increment();
       stats.messagesSent.add(n);
-    } else {
-      stats.messagesSendDropped.add(n);
+      return true;
     }
+    stats.messagesSendDropped.add(n);
+    return false;
   }
 
   private RaftBatch.Builder newBatch(long toNode) {

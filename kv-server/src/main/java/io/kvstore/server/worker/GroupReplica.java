@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -600,6 +601,15 @@ public final class GroupReplica {
       }
     }
     return best;
+  }
+
+  /** Tells a leading replica that messages to these peers were dropped by the transport this round. */
+  void reportUnreachable(Set<Long> peers) {
+    if (failure == null && role == Role.LEADER && ready == null) {
+      for (long peer : peers) {
+        raw.reportUnreachable(peer);
+      }
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The messages of one worker round, grouped per peer node, so each peer gets one batch per flush. */
 final class Outbox {
@@ -17,10 +18,15 @@ final class Outbox {
         .add(GroupMessage.newBuilder().setGroupId(groupId).setMessage(m).build());
   }
 
-  /** Hands every peer's messages to the transport (which never blocks) and empties the outbox. */
-  void flush(RaftTransportClient transport) {
+  /**
+   * Hands every peer's messages to the transport (which never blocks) and empties the outbox; adds the
+   * peers whose messages were dropped to {@code unreachable}.
+   */
+  void flush(RaftTransportClient transport, Set<Long> unreachable) {
     for (Map.Entry<Long, List<GroupMessage>> e : byPeer.entrySet()) {
-      transport.send(e.getKey(), e.getValue());
+      if (!transport.send(e.getKey(), e.getValue())) {
+        unreachable.add(e.getKey());
+      }
     }
     byPeer.clear();
   }

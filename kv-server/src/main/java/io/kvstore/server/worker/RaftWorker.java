@@ -10,6 +10,8 @@ import io.kvstore.proto.v1.Consistency;
 import io.kvstore.server.replica.CommandResult;
 import io.kvstore.server.replica.ReadView;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -187,6 +189,7 @@ public final class RaftWorker {
       }
     }
     Outbox out = new Outbox();
+    Set<Long> unreachable = new HashSet<>();
     for (GroupReplica g : new ArrayList<>(readies)) {
       if (!guard(g, () -> {
         g.sendMessages(out);
@@ -195,7 +198,7 @@ public final class RaftWorker {
         readies.remove(g);
       }
     }
-    out.flush(transport);
+    out.flush(transport, unreachable);
 
     StoreBatch batch = ctx.store().newBatch();
     boolean sync = false;
@@ -233,7 +236,7 @@ public final class RaftWorker {
     for (GroupReplica g : readies) {
       g.sendPersistedMessages(out);
     }
-    out.flush(transport);
+    out.flush(transport, unreachable);
 
     long t0 = System.nanoTime();
     StoreBatch applyBatch = ctx.store().newBatch();
@@ -276,6 +279,13 @@ public final class RaftWorker {
     }
     for (GroupReplica g : readies) {
       guard(g, g::advance);
+    }
+    if (!unreachable.isEmpty()) {
+      // Leaders stop pipelining to peers we could not send to, and probe them instead (etcd's
+      // ReportUnreachable); a later successful send puts them back to replicating.
+      for (GroupReplica g : groups) {
+        guard(g, () -> g.reportUnreachable(unreachable));
+      }
     }
     for (GroupReplica g : groups) {
       g.flushCompletions();
