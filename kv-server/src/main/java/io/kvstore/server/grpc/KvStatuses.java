@@ -100,8 +100,9 @@ public final class KvStatuses {
           LimitExceeded.newBuilder().setWhat("proposal_queue").build());
     }
     if (cause instanceof ResultUnknownException unknown) {
+      String message = unknown.getMessage();
       return Status.UNAVAILABLE
-          .withDescription(unknown.getMessage() + "; " + RETRY_IS_SAFE)
+          .withDescription(message.contains("sequence") ? message : message + "; " + RETRY_IS_SAFE)
           .asRuntimeException();
     }
     if (cause instanceof TimeoutException) {

@@ -34,10 +34,13 @@ public final class LocalCluster implements AutoCloseable {
   private final Map<Long, ManagedChannel> channels = new HashMap<>();
   private final List<NodeConfig.InitialMember> members = new ArrayList<>();
 
-  /** Fast ticks (20 ms; elections in 200-400 ms) and snapshots every {@code snapshotEntries} entries. */
+  /**
+   * Fast ticks (40 ms; elections in 400-800 ms, slow enough not to fire spuriously on a loaded 2-core
+   * machine) and snapshots every {@code snapshotEntries} entries.
+   */
   public static ReplicaOptions fastOptions(long snapshotEntries) {
     return ReplicaOptions.defaults()
-        .withTick(Duration.ofMillis(20))
+        .withTick(Duration.ofMillis(40))
         .withSnapshotEntries(snapshotEntries);
   }
 
@@ -67,7 +70,7 @@ public final class LocalCluster implements AutoCloseable {
     return new NodeConfig(id, CLUSTER_ID, "127.0.0.1", port, -1, dir.resolve("node-" + id), List.of())
         .withShards(shards, 3)
         .withReplicaOptions(options)
-        .withShutdownTimeout(Duration.ofSeconds(4));
+        .withShutdownTimeout(Duration.ofSeconds(2));
   }
 
   public List<Long> ids() {
