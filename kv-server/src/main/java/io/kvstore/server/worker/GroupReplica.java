@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,8 @@ public final class GroupReplica {
   private final GroupStorage storage;
   private final RawNode raw;
   private final KvStateMachine sm;
+  /** Readers share it; a snapshot install takes it alone (the store shows a half-replaced shard meanwhile). */
+  private final ReentrantReadWriteLock installLock = new ReentrantReadWriteLock();
 
   // ---- read from any thread
   final AtomicInteger outstanding = new AtomicInteger();
@@ -203,7 +206,7 @@ public final class GroupReplica {
 
   /** A view for a STALE read: what this replica has applied, at once. */
   public ReadView staleView() {
-    return new ShardReadView(ctx.store(), ctx.cache(), shardId, applied, term);
+    return new ShardReadView(ctx.store(), ctx.cache(), shardId, applied, term, installLock.readLock());
   }
 
   // ---------------------------------------------------------------- loop thread: inputs
@@ -376,10 +379,12 @@ public final class GroupReplica {
           + " but it was not staged completely");
     }
     ctx.cache().beginWrite(shardId);
+    installLock.writeLock().lock();
     try {
       ctx.store().installSnapshot(incoming);
       ctx.cache().invalidateShard(shardId);
     } finally {
+      installLock.writeLock().unlock();
       ctx.cache().endWrite(shardId, Map.of());
     }
     closeIncoming();
@@ -665,7 +670,8 @@ public final class GroupReplica {
   private void serveReads() {
     while (!awaitingApply.isEmpty() && awaitingApply.firstKey() <= applied) {
       for (ReadRequest r : awaitingApply.pollFirstEntry().getValue()) {
-        ReadView view = new ShardReadView(ctx.store(), ctx.cache(), shardId, applied, term);
+        ReadView view =
+            new ShardReadView(ctx.store(), ctx.cache(), shardId, applied, term, installLock.readLock());
         ctx.metrics().readsServed.labelValues(r.consistency().name()).inc();
         completions.add(() -> r.future().complete(view));
       }

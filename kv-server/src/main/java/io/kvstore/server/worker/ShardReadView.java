@@ -9,6 +9,7 @@ import io.kvstore.storage.NodeStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.Lock;
 
 /**
  * A read of one shard's applied data: point reads through the hot-value cache, scans from RocksDB. The
@@ -21,8 +22,15 @@ final class ShardReadView implements ReadView {
   private final long shardId;
   private final long appliedIndex;
   private final long term;
+  private final Lock installing;
 
-  ShardReadView(NodeStore store, HotValueCache cache, long shardId, long appliedIndex, long term) {
+  /**
+   * @param installing held (shared) during each read, so no read sees a shard half-replaced by a
+   *     snapshot install (which holds it exclusively)
+   */
+  ShardReadView(NodeStore store, HotValueCache cache, long shardId, long appliedIndex, long term,
+      Lock installing) {
+    this.installing = installing;
     this.store = store;
     this.cache = cache;
     this.shardId = shardId;
@@ -51,13 +59,24 @@ final class ShardReadView implements ReadView {
   @Override
   public Optional<KeyValue> get(byte[] key) {
     ByteString k = ByteString.copyFrom(key);
-    StoredValue v = read(store, cache, shardId, k);
-    return v == null ? Optional.empty() : Optional.of(v.toKeyValue(k, false));
+    installing.lock();
+    try {
+      StoredValue v = read(store, cache, shardId, k);
+      return v == null ? Optional.empty() : Optional.of(v.toKeyValue(k, false));
+    } finally {
+      installing.unlock();
+    }
   }
 
   @Override
   public List<KeyValue> scan(byte[] start, byte[] end, int limit, boolean keysOnly) {
-    List<io.kvstore.storage.KeyValue> raw = store.scan(shardId, start, end, limit);
+    List<io.kvstore.storage.KeyValue> raw;
+    installing.lock();
+    try {
+      raw = store.scan(shardId, start, end, limit);
+    } finally {
+      installing.unlock();
+    }
     List<KeyValue> out = new ArrayList<>(raw.size());
     for (io.kvstore.storage.KeyValue kv : raw) {
       out.add(StoredValue.decode(kv.value()).toKeyValue(ByteString.copyFrom(kv.key()), keysOnly));
