@@ -16,6 +16,15 @@ public final class FakeClusterAccess implements AutoCloseable {
     return cluster.seeds();
   }
 
+  /** Stops node {@code id}'s server: its connections are refused until {@link #up}. */
+  public void down(long id) {
+    cluster.down(id);
+  }
+
+  public void up(long id) {
+    cluster.up(id);
+  }
+
   @Override
   public void close() {
     cluster.close();

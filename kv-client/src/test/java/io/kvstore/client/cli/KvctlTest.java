@@ -171,6 +171,22 @@ class KvctlTest {
   }
 
   @Test
+  void clusterStatusShowsADownNodeAndStillAnswers() {
+    cluster.down(2);
+    try {
+      Run status = kvctl("--timeout", "2s", "cluster", "status");
+      assertThat(status.status()).isZero();
+      assertThat(status.out().lines().filter(l -> l.matches("2\\s+127\\.0\\.0\\.1:\\d+\\s+UNREACHABLE.*")))
+          .hasSize(1);
+      assertThat(status.out().lines().filter(l -> l.contains(" UP ")).count()).isEqualTo(2);
+      // The map still comes from the nodes that answer.
+      assertThat(kvctl("--timeout", "2s", "member", "list").status()).isZero();
+    } finally {
+      cluster.up(2);
+    }
+  }
+
+  @Test
   void everyCommandHasHelp() {
     for (String[] cmd : new String[][] {{"--help"}, {"put", "--help"}, {"get", "--help"}, {"del", "--help"},
         {"scan", "--help"}, {"cas", "--help"}, {"txn", "--help"}, {"cluster", "status", "--help"},
