@@ -109,6 +109,13 @@ final class Follower {
       return;
     }
     SnapshotChunk.Builder ack = SnapshotChunk.newBuilder().setMetadata(meta);
+    if (c.log.unstableSnapshot() != null) {
+      // A received snapshot awaits installation by the driver: a newer one would replace its staged
+      // data before it is installed. Ask the leader to start this one over later.
+      c.metrics.drop(DropReason.SNAPSHOT_CHUNK_OUT_OF_ORDER);
+      c.send(RaftCore.respond(m, MessageType.MSG_SNAPSHOT_RESP).setReject(true).setSnapshot(ack.setOffset(0)));
+      return;
+    }
     if (!receiver.accept(chunk)) {
       c.metrics.drop(DropReason.SNAPSHOT_CHUNK_OUT_OF_ORDER);
       ack.setOffset(receiver.expectedOffset(meta.getIndex(), meta.getTerm()));

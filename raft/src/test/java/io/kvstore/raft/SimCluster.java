@@ -167,6 +167,9 @@ final class SimCluster {
   }
 
   void start(SimNode n) {
+    if (DBG) {
+      System.out.println(now + " start " + n.id);
+    }
     n.loadStateFromSnapshot();
     n.staged = null;
     n.stageIndex = 0;
@@ -177,6 +180,9 @@ final class SimCluster {
   }
 
   void crash(long id) {
+    if (DBG) {
+      System.out.println(now + " crash " + id);
+    }
     crashes++;
     SimNode n = nodes.get(id);
     n.node = null;
@@ -414,7 +420,12 @@ final class SimCluster {
     n.node.advance(rd);
   }
 
+  static final boolean DBG = System.getProperty("simdbg") != null;
+
   private void stage(SimNode n, SnapshotChunk c) {
+    if (DBG) {
+      System.out.println(now + " node " + n.id + " stage " + c.getMetadata().getIndex() + "/" + c.getMetadata().getTerm() + " off " + c.getOffset() + " len " + c.getData().size() + " last " + c.getLast() + " staged=" + (n.staged == null ? "null" : n.stageIndex + "/" + n.staged.size()));
+    }
     if (c.getOffset() == 0) {
       n.staged = new ByteArrayOutputStream();
       n.stageIndex = c.getMetadata().getIndex();
@@ -428,6 +439,9 @@ final class SimCluster {
   }
 
   private void install(SimNode n, SnapshotMetadata meta) {
+    if (DBG) {
+      System.out.println(now + " node " + n.id + " install " + meta.getIndex() + "/" + meta.getTerm() + " staged=" + (n.staged == null ? "null" : n.stageIndex + "/" + n.stageTerm + "/" + n.staged.size()));
+    }
     if (n.staged == null || n.stageIndex != meta.getIndex() || n.stageTerm != meta.getTerm()) {
       throw new AssertionError("node " + n.id + " told to install snapshot " + meta.getIndex()
           + " that was not staged");

@@ -59,6 +59,13 @@ class SimulationTest {
     assertThat(runSeeds(1, DEFAULT_SEEDS)).isPositive();
   }
 
+  /** Seeds that once found bugs (kept as regressions): see the commit history of the raft module. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(longs = {3, 7, 1060155})
+  void formerlyFailingSeeds(long seed) {
+    assertThat(new RandomSimulation(seed).run().steps()).isPositive();
+  }
+
   @Test
   void replaySeed() {
     long seed = Long.getLong("raft.sim.seed", 42L);
