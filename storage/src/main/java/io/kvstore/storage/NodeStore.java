@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>{@link #newBatch()}; for each group's Ready: {@link StoreBatch#append}, {@link StoreBatch#setHardState};
  *       then {@link #write write(batch, SYNC)}: one fsync for all groups (group commit). Only then send
- *       the Ready's messages (Raft §5.1) and count the entries as durable for acknowledgement.</li>
+ *       the Readies' persisted messages (votes, append acknowledgements: Raft §5.1) and count the
+ *       entries as durable for acknowledgement.</li>
  *   <li>A Ready carrying a snapshot: {@link #installSnapshot} first (it is durable on return), then the
  *       Ready's hard state and entries in the round's batch.</li>
  *   <li>Apply committed entries: one batch with the data changes ({@link StoreBatch#put},
