@@ -97,7 +97,10 @@ final class Forwarder {
     Channel channel = channels.channelTo(target);
     if (channel == null) {
       return CompletableFuture.failedFuture(
-          noRoute(a.shardId(), LeaderHint.UNKNOWN, "node " + target + " has no address in the map"));
+          noRoute(
+              a.shardId(),
+              LeaderHint.UNKNOWN,
+              "node " + target + " has no address in the map, or this node is shutting down"));
     }
     CompletableFuture<R> result = new CompletableFuture<>();
     ClientCalls.asyncUnaryCall(

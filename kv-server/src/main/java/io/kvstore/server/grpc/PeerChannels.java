@@ -33,14 +33,10 @@ public final class PeerChannels implements AutoCloseable {
     this.addressOf = addressOf;
   }
 
-  /**
-   * The marked channel to a node, or null when the map has no address for it.
-   *
-   * @throws IllegalStateException once closed
-   */
+  /** The marked channel to a node, or null when the map has no address for it or this node is closing. */
   Channel channelTo(long nodeId) {
     if (closed) {
-      throw new IllegalStateException("the node is shutting down");
+      return null;
     }
     String address = addressOf.apply(nodeId);
     if (address == null || address.isEmpty()) {
