@@ -19,10 +19,19 @@ import java.util.List;
  * @param fromStart  true when the failure needs the whole history up to the culprit (the key's initial
  *                   absent value matters, e.g. a read of a value nobody wrote)
  * @param text       a paragraph a person can read: the culprit, why it is impossible, and the operations
+ * @param context    operations outside the window that the explanation names (e.g. the earlier writes of a
+ *                   stale value), for drawing; not needed for the failure
  */
 public record FailingWindow(String key, Operation culprit, List<Operation> operations, long startNanos,
-                            long endNanos, boolean fromStart, String text) {
+                            long endNanos, boolean fromStart, String text, List<Operation> context) {
     public FailingWindow {
         operations = List.copyOf(operations);
+        context = List.copyOf(context);
+    }
+
+    /** The first line of {@link #text()}'s reason: one sentence for a summary. */
+    public String headline() {
+        return "Key " + Words.value(key) + ": " + Words.request(culprit) + " by client " + culprit.client()
+                + " " + Words.response(culprit) + " — impossible";
     }
 }

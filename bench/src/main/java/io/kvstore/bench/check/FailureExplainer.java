@@ -228,7 +228,16 @@ final class FailureExplainer {
             }
             text.append('\n');
         }
-        return new FailingWindow(key, culprit, ordered, start, end, fromStart, text.toString().stripTrailing());
+        List<Operation> context = new ArrayList<>();
+        String seen = seenValue(culprit);
+        for (Operation op : keyOps) {
+            if (context.size() < 5 && !shown.contains(op) && op != culprit && op.type().writesRegister()
+                    && Objects.equals(op.value(), seen) && op.invokeNanos() <= end) {
+                context.add(op);
+            }
+        }
+        return new FailingWindow(key, culprit, ordered, start, end, fromStart, text.toString().stripTrailing(),
+                context);
     }
 
     /** The reason, in one or two sentences: a specific story when the facts support one, else the rule. */

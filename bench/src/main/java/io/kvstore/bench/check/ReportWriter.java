@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -73,6 +72,26 @@ public final class ReportWriter {
         h.append("<header><span class=\"badge ").append(verdict.word()).append("\">").append(verdict.word().toUpperCase())
                 .append("</span><h1>").append(Html.esc(title)).append("</h1></header>\n");
 
+        List<FailingWindow> windows = result instanceof RegisterCheckResult r ? r.failures() : List.of();
+        List<String> findings = result.findings();
+        if (!findings.isEmpty()) {
+            h.append("<ul class=\"headlines\">\n");
+            int shown = 0;
+            for (String finding : findings) {
+                if (shown++ == 8) {
+                    h.append("<li>… ").append(findings.size() - 8).append(" more below</li>\n");
+                    break;
+                }
+                FailingWindow w = windows.stream().filter(x -> x.text().equals(finding)).findFirst().orElse(null);
+                String line = w != null ? w.headline() : finding.lines().findFirst().orElse("");
+                if (line.length() > 220) {
+                    line = line.substring(0, 217) + "…";
+                }
+                h.append("<li><a href=\"#finding").append(shown).append("\">").append(Html.esc(line))
+                        .append("</a></li>\n");
+            }
+            h.append("</ul>\n");
+        }
         h.append("<section class=\"facts\"><table>\n");
         row(h, "workload", result.workload());
         for (String line : result.summaryLines()) {
@@ -100,23 +119,22 @@ public final class ReportWriter {
         h.append("</section>\n");
 
         h.append("<section><h2>Findings</h2>\n");
-        List<String> findings = result.findings();
         if (findings.isEmpty()) {
             h.append("<p class=\"none\">No anomaly: ").append(verdict == Verdict.VALID
                     ? "the history is consistent." : "nothing was found, but the check was not complete.")
                     .append("</p>\n");
         }
-        List<FailingWindow> windows = result instanceof RegisterCheckResult r ? r.failures() : List.of();
-        List<String> drawn = new ArrayList<>();
-        for (FailingWindow w : windows) {
-            h.append("<div class=\"finding\"><pre>").append(Html.esc(w.text())).append("</pre>\n");
-            h.append(WindowTimeline.svg(w, origin)).append("</div>\n");
-            drawn.add(w.text());
-        }
+        int n = 0;
         for (String finding : findings) {
-            if (!drawn.contains(finding)) {
-                h.append("<div class=\"finding\"><pre>").append(Html.esc(finding)).append("</pre></div>\n");
+            n++;
+            h.append("<div class=\"finding\" id=\"finding").append(n).append("\"><pre>").append(Html.esc(finding))
+                    .append("</pre>\n");
+            for (FailingWindow w : windows) {
+                if (w.text().equals(finding)) {
+                    h.append(WindowTimeline.svg(w, origin));
+                }
             }
+            h.append("</div>\n");
         }
         h.append("</section>\n");
 
@@ -162,6 +180,8 @@ public final class ReportWriter {
             .finding{border-left:4px solid #c62828;background:#fff8f8;padding:8px 12px;margin:12px 0}
             .finding pre{white-space:pre-wrap;font-size:13px;margin:0 0 8px;font-family:ui-monospace,Menlo,Consolas,monospace}
             .none{color:#2e7d32;font-weight:600}
+            .headlines{margin:12px 0 0;padding-left:20px;color:#b71c1c;font-size:14px}
+            .headlines a{color:#b71c1c}
             table.list{border-collapse:collapse;font-size:13px}
             table.list th,table.list td{border-bottom:1px solid #eee;padding:3px 14px 3px 0;text-align:left}
             footer{margin-top:32px;font-size:12px;color:#777}

@@ -7,7 +7,8 @@ import java.util.TreeSet;
 /**
  * A failing window drawn as inline SVG: one row per client, one bar per operation from invocation to
  * completion (indeterminate ones fade out to the right: they may take effect any time later), labelled
- * with what was asked and what came back; the impossible result outlined in red.
+ * with what was asked and what came back; the impossible result outlined in red, and operations the
+ * explanation names from before the window (the earlier writes of a stale value) outlined dashed.
  */
 final class WindowTimeline {
     private static final int WIDTH = 1100;
@@ -21,7 +22,8 @@ final class WindowTimeline {
     }
 
     static String svg(FailingWindow window, long origin) {
-        List<Operation> ops = window.operations();
+        List<Operation> ops = new ArrayList<>(window.operations());
+        ops.addAll(window.context());
         long from = window.startNanos();
         long to = window.endNanos();
         for (Operation op : ops) {
@@ -63,17 +65,20 @@ final class WindowTimeline {
             double x2 = info ? WIDTH - RIGHT : Math.max(x1 + 3, x(op.completeNanos(), from, span));
             String fill = info ? "url(#fade" + id + ")" : LatencyChart.colour(op.outcome());
             boolean culprit = op.id() == window.culprit().id();
+            boolean context = window.context().contains(op);
             s.append("<g><title>").append(Html.esc(Words.describe(op, origin))).append("</title>");
             s.append("<rect x=\"").append(Html.num(x1)).append("\" y=\"").append(y).append("\" width=\"")
                     .append(Html.num(x2 - x1)).append("\" height=\"20\" rx=\"3\" fill=\"").append(fill)
                     .append("\" fill-opacity=\"").append(info ? "1" : "0.35").append('"');
             if (culprit) {
                 s.append(" stroke=\"#b71c1c\" stroke-width=\"2.5\"");
+            } else if (context) {
+                s.append(" stroke=\"#555\" stroke-dasharray=\"4 3\"");
             }
             s.append("/>");
             s.append("<text x=\"").append(Html.num(x1 + 4)).append("\" y=\"").append(y + 14)
                     .append("\" font-size=\"11\" fill=\"#111\"").append(culprit ? " font-weight=\"bold\"" : "")
-                    .append('>').append(Html.esc(label(op))).append("</text></g>\n");
+                    .append('>').append(Html.esc(label(op) + (context ? " (before the window)" : ""))).append("</text></g>\n");
         }
         int axisY = TOP + rows.size() * ROW;
         for (int i = 0; i <= 4; i++) {
@@ -81,8 +86,9 @@ final class WindowTimeline {
             double x = x(t, from, span);
             s.append("<line x1=\"").append(Html.num(x)).append("\" x2=\"").append(Html.num(x)).append("\" y1=\"")
                     .append(axisY).append("\" y2=\"").append(axisY + 5).append("\" stroke=\"#888\"/>");
+            String anchor = i == 0 ? "start" : i == 4 ? "end" : "middle";
             s.append("<text x=\"").append(Html.num(x)).append("\" y=\"").append(axisY + 18)
-                    .append("\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">")
+                    .append("\" font-size=\"11\" text-anchor=\"").append(anchor).append("\" fill=\"#555\">")
                     .append(Html.esc(Words.time(t, origin))).append("</text>\n");
         }
         s.append("</svg>\n");

@@ -16,24 +16,31 @@ class ReportWriterTest {
     @TempDir
     Path dir;
 
-    /** A broken register run with faults; also left in target/check-report-example/ to look at. */
-    static RegisterCheckResult writeExample(Path out) throws IOException {
-        History valid = RandomHistories.valid(7, new RandomHistories.Shape(10, 20, 4000, 0.03, 0.02, 0.25, 3.0));
-        History history = RandomHistories.staleRead(valid, new SplittableRandom(3)).orElseThrow().history();
-        long origin = history.originNanos();
-        long span = history.endNanos() - origin;
-        List<FaultWindow> faults = List.of(
-                new FaultWindow("kill -9 n2 (leader)", origin + span / 10, origin + span / 10 + span / 12),
-                new FaultWindow("pause n4", origin + span / 3, origin + span / 3 + span / 20),
-                new FaultWindow("partition {n1,n2} | {n3,n4,n5}", origin + span / 2, origin + span / 2 + span / 6),
-                new FaultWindow("partition isolate leader n3", origin + span / 2 + span / 20, origin + span * 3 / 4));
-        RegisterCheckResult result = new LinearizabilityChecker().check(history);
+    private static History exampleHistory;
+    private static List<FaultWindow> exampleFaults;
+    private static RegisterCheckResult exampleResult;
+
+    /** A broken register run with faults, generated and checked once per test class. */
+    static synchronized RegisterCheckResult writeExample(Path out) throws IOException {
+        if (exampleHistory == null) {
+            History valid = RandomHistories.valid(7, new RandomHistories.Shape(10, 20, 4000, 0.03, 0.02, 0.25, 3.0));
+            exampleHistory = RandomHistories.staleRead(valid, new SplittableRandom(3)).orElseThrow().history();
+            long origin = exampleHistory.originNanos();
+            long span = exampleHistory.endNanos() - origin;
+            exampleFaults = List.of(
+                    new FaultWindow("kill -9 n2 (leader)", origin + span / 10, origin + span / 10 + span / 12),
+                    new FaultWindow("pause n4", origin + span / 3, origin + span / 3 + span / 20),
+                    new FaultWindow("partition {n1,n2} | {n3,n4,n5}", origin + span / 2, origin + span / 2 + span / 6),
+                    new FaultWindow("partition isolate leader n3", origin + span / 2 + span / 20,
+                            origin + span * 3 / 4));
+            exampleResult = new LinearizabilityChecker().check(exampleHistory);
+        }
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put("seed", "7");
         facts.put("clients", "10");
-        ReportWriter.write(out, "register example (generated, one stale read injected)", facts, history, faults,
-                result);
-        return result;
+        ReportWriter.write(out, "register example (generated, one stale read injected)", facts, exampleHistory,
+                exampleFaults, exampleResult);
+        return exampleResult;
     }
 
     @Test
