@@ -64,8 +64,9 @@ public final class StoreBatch implements AutoCloseable {
   /**
    * Appends entries to a group's log. Entries must have consecutive indexes starting at most one past the
    * log's last index (counting earlier appends in this batch); entries at or below the compaction point
-   * are skipped. Entries that overwrite existing ones replace them and every entry after them (Raft §5.3:
-   * a conflicting suffix is deleted); overwriting a committed entry is refused.
+   * are skipped, and so are copies of committed entries with the same term. Entries that overwrite
+   * existing ones replace them and every entry after them (Raft §5.3: a conflicting suffix is deleted);
+   * overwriting a committed entry with a different term is refused ({@link IllegalStateException}).
    */
   public StoreBatch append(long groupId, List<Entry> toAppend) {
     if (toAppend.isEmpty()) {
@@ -84,19 +85,26 @@ public final class StoreBatch implements AutoCloseable {
         kept.add(e);
       }
     }
+    if (!kept.isEmpty() && kept.get(0).getIndex() > p.last + 1) {
+      throw new IllegalArgumentException("group " + groupId + ": append at " + kept.get(0).getIndex()
+          + " would leave a hole after the last index " + p.last);
+    }
+    // Committed entries never change (Raft §5.4, Log Matching): a resent copy is dropped, a different
+    // one is a bug upstream and is refused rather than written.
+    long commit = p.group.durableCommit();
+    while (!kept.isEmpty() && kept.get(0).getIndex() <= commit) {
+      Entry e = kept.remove(0);
+      if (p.group.term(e.getIndex()) != e.getTerm()) {
+        throw new IllegalStateException("group " + groupId + ": append would overwrite committed entry "
+            + e.getIndex() + " (term " + p.group.term(e.getIndex()) + ") with term " + e.getTerm()
+            + " (commit " + commit + ")");
+      }
+    }
     if (kept.isEmpty()) {
       return this;
     }
     long first = kept.get(0).getIndex();
     long last = kept.get(kept.size() - 1).getIndex();
-    if (first > p.last + 1) {
-      throw new IllegalArgumentException("group " + groupId + ": append at " + first
-          + " would leave a hole after the last index " + p.last);
-    }
-    if (first <= p.group.durableCommit()) {
-      throw new IllegalStateException("group " + groupId + ": append at " + first
-          + " would overwrite committed entries (commit " + p.group.durableCommit() + ")");
-    }
     try {
       for (Entry e : kept) {
         byte[] value = e.toByteArray();

@@ -121,12 +121,18 @@ class GroupLogTest {
           .hasMessageContaining("hole");
       assertThatThrownBy(() -> b.append(1, entries(4, 6, 2))).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("committed");
+      // A resent copy of committed entries is dropped; the rest still replaces the uncommitted suffix.
+      b.append(1, concat(entries(3, 4, 1), entries(5, 5, 2)));
       assertThatThrownBy(() -> b.append(1, List.of(entry(6, 1), entry(8, 1))))
           .isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> b.setHardState(1, HardState.newBuilder().setCommit(6).build()))
           .isInstanceOf(IllegalArgumentException.class);
     }
     assertThat(store.group(1).lastIndex()).isEqualTo(5);
+    assertThat(store.group(1).term(5)).isEqualTo(1);
+    write(b -> b.append(1, concat(entries(2, 4, 1), entries(5, 6, 2))));
+    assertThat(store.group(1).entries(1, 7, Long.MAX_VALUE)).extracting(Entry::getTerm)
+        .containsExactly(1L, 1L, 1L, 1L, 2L, 2L);
   }
 
   @Test
