@@ -8,9 +8,7 @@ import io.kvstore.proto.v1.Consistency;
 import io.kvstore.proto.v1.RequestHeader;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -55,7 +53,7 @@ class FailoverExactlyOnceTest {
               .setHeader(RequestHeader.newBuilder().setClientId(client).setSequence(seq))
               .setKey(key).setExpectedVersion(version).setNewValue(ByteString.copyFromUtf8(Long.toString(seq)))
               .build());
-          CommandResult.CompareAndSwap r = (CommandResult.CompareAndSwap) proposeUntilAnswered(cluster, cas);
+          CommandResult.CompareAndSwap r = (CommandResult.CompareAndSwap) cluster.write(1, cas);
           assertThat(r.response().getSucceeded()).as("link %d (seed %d): %s", seq, seed, r.response()).isTrue();
           version = r.response().getVersion();
           if (i == writesPerFailover / 2) {
@@ -73,7 +71,7 @@ class FailoverExactlyOnceTest {
             cluster.stop(leader);
             final long stopped = leader;
             boolean answered = pending.isDone() && !pending.isCompletedExceptionally();
-            CommandResult.CompareAndSwap m = (CommandResult.CompareAndSwap) proposeUntilAnswered(cluster, inFlight);
+            CommandResult.CompareAndSwap m = (CommandResult.CompareAndSwap) cluster.write(1, inFlight);
             assertThat(m.response().getSucceeded()).as("retried link %d (seed %d, first answered: %s)", seq, seed,
                 answered).isTrue();
             version = m.response().getVersion();
@@ -85,29 +83,6 @@ class FailoverExactlyOnceTest {
       var last = NodeReplicasTest.read(cluster.node(leader), 1, Consistency.CONSISTENCY_LINEARIZABLE, "chain");
       assertThat(last.get().getValue().toStringUtf8()).isEqualTo(Long.toString(seq));
       assertThat(last.get().getVersion()).isEqualTo(version);
-    }
-  }
-
-  /** Sends to the current leader until an answer comes back; retries reuse the command's sequence. */
-  private static CommandResult proposeUntilAnswered(ReplicaCluster cluster, Command c) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      long leader = cluster.awaitLeader(1);
-      try {
-        return cluster.node(leader).propose(1, c).get(10, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        boolean retryable = cause instanceof ResultUnknownException || cause instanceof NotLeaderException
-            || cause instanceof ShardUnavailableException || cause instanceof ProposalQueueFullException;
-        if (!retryable || System.nanoTime() - deadline > 0) {
-          throw e;
-        }
-      } catch (TimeoutException e) {
-        if (System.nanoTime() - deadline > 0) {
-          throw e;
-        }
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
   }
 }

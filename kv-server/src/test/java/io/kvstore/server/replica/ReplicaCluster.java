@@ -70,7 +70,7 @@ final class ReplicaCluster implements AutoCloseable {
 
   static ReplicaOptions fastOptions() {
     return ReplicaOptions.defaults()
-        .withTick(Duration.ofMillis(20))
+        .withTick(Duration.ofMillis(40))
         .withStorage(StorageOptions.small())
         .withCacheBytes(1 << 20);
   }
@@ -130,6 +130,34 @@ final class ReplicaCluster implements AutoCloseable {
   void awaitAllLeaders() {
     for (Shard s : map.getShardsList()) {
       awaitLeader(s.getId());
+    }
+  }
+
+  /**
+   * Proposes on whichever node leads the shard until an answer comes back (at most 30 s), retrying on
+   * {@link NotLeaderException}, {@link ShardUnavailableException}, {@link ResultUnknownException} and
+   * {@link ProposalQueueFullException}: tests that are not about leader changes must survive the ones an
+   * overloaded machine causes. A command with a client id and sequence is applied at most once.
+   */
+  CommandResult write(long shardId, Command c) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      long leader = awaitLeader(shardId);
+      try {
+        return node(leader).propose(shardId, c).get(10, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable cause = e.getCause();
+        boolean retryable = cause instanceof ResultUnknownException || cause instanceof NotLeaderException
+            || cause instanceof ShardUnavailableException || cause instanceof ProposalQueueFullException;
+        if (!retryable || System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
   }
 
