@@ -50,15 +50,15 @@ public record SetCheckResult(List<SetKeyResult> sets, long operations, long ok, 
         List<String> lines = new ArrayList<>();
         lines.add("verdict: " + verdict().word());
         lines.add("operations: " + operations + " (" + ok + " ok, " + failed + " fail, " + indeterminate + " info)");
-        lines.add("sets: " + sets.size() + "; acknowledged adds: " + sum(SetKeyResult::acknowledged)
-                + "; lost: " + sum(s -> s.lost().size())
-                + "; failed adds present: " + sum(s -> s.failedButPresent().size())
-                + "; unexpected elements: " + sum(s -> s.unexpected().size())
-                + "; duplicated: " + sum(s -> s.duplicated().size())
-                + "; present before added: " + sum(s -> s.presentBeforeAdded().size()));
+        lines.add("sets: " + sets.size());
+        lines.add("acknowledged adds: " + sum(SetKeyResult::acknowledged));
+        lines.add("lost: " + sum(s -> s.lost().size()));
+        lines.add("other anomalies: " + sum(s -> s.failedButPresent().size()) + " failed adds present, "
+                + sum(s -> s.unexpected().size()) + " unexpected, " + sum(s -> s.duplicated().size())
+                + " duplicated, " + sum(s -> s.presentBeforeAdded().size()) + " present before added");
         lines.add("indeterminate adds: " + sum(SetKeyResult::indeterminatePresent) + " present, "
-                + sum(SetKeyResult::indeterminateAbsent) + " absent; ok adds concurrent with the final read and"
-                + " absent: " + sum(SetKeyResult::concurrentAbsent));
+                + sum(SetKeyResult::indeterminateAbsent) + " absent");
+        lines.add("ok adds running when the final read began, absent: " + sum(SetKeyResult::concurrentAbsent));
         return lines;
     }
 

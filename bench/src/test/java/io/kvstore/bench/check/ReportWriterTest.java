@@ -85,6 +85,29 @@ class ReportWriterTest {
         assertThat(Files.readString(dir.resolve("report.html"))).contains("VALID", "No anomaly");
     }
 
+    @Test
+    void setRunWithLostElementsShowsThemAndRingsTheirAdds() throws IOException {
+        java.util.ArrayList<Operation> ops = new java.util.ArrayList<>();
+        java.util.ArrayList<String> read = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            long t = i * 1_000_000L;
+            Outcome outcome = i % 17 == 0 ? Outcome.INFO : Outcome.OK;
+            ops.add(Operation.add(i, i % 5, "set", "e" + i, outcome, t, t + 2_000_000 + (i % 7) * 300_000L));
+            if (i != 120 && i != 121) {
+                read.add("e" + i);
+            }
+        }
+        ops.add(Operation.read(300, 0, "set", read, Outcome.OK, 400_000_000, 405_000_000));
+        History history = History.of(ops);
+        SetCheckResult result = new SetChecker().check(history);
+        Path out = Path.of("target", "check-report-example-set");
+        ReportWriter.write(out, "set example (two acknowledged adds dropped)", history,
+                List.of(new FaultWindow("kill -9 n1", 110_000_000, 130_000_000)), result);
+        assertThat(result.verdict()).isEqualTo(Verdict.INVALID);
+        assertThat(result.flaggedOperationIds()).containsExactly(120L, 121L);
+        assertThat(Files.readString(out.resolve("report.html"))).contains("lost writes: &quot;e120&quot;");
+    }
+
     /** Leaves the example where a person (or a headless browser) can open it. */
     @Test
     void writesExampleIntoTarget() throws IOException {
