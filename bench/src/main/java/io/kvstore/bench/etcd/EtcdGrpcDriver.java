@@ -45,6 +45,7 @@ public final class EtcdGrpcDriver implements KvDriver {
       ManagedChannel channel = NettyChannelBuilder.forAddress(u.getHost(), u.getPort())
           .usePlaintext()
           .directExecutor()
+          .disableRetry() // a benchmark counts failures; gRPC's transparent retries cost CPU per call
           .maxInboundMessageSize(64 << 20)
           .build();
       channels.add(channel);

@@ -47,6 +47,7 @@ public final class GrpcStoreDriver implements KvDriver {
           NettyChannelBuilder.forAddress(e.host(), e.port())
               .usePlaintext()
               .directExecutor()
+              .disableRetry() // a benchmark counts failures; gRPC's transparent retries cost CPU per call
               .maxInboundMessageSize(64 << 20)
               .build();
       channels.add(channel);
