@@ -207,7 +207,10 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       return CompletableFuture.completedFuture(g.staleView());
     }
     CompletableFuture<ReadView> f = new CompletableFuture<>();
-    workerOf.get(shardId).read(g, consistency, f);
+    if (!workerOf.get(shardId).read(g, consistency, f)) {
+      return CompletableFuture.failedFuture(new ProposalQueueFullException("node " + nodeId
+          + " has too much work queued for shard " + shardId + "'s loop; retry the read with backoff"));
+    }
     return f;
   }
 

@@ -114,9 +114,17 @@ public final class RaftWorker {
     enqueue(new Propose(group, new Proposal(entry, future)));
   }
 
-  /** Queues a LINEARIZABLE or LEASE read for a group of this worker. */
-  public void read(GroupReplica group, Consistency consistency, CompletableFuture<ReadView> future) {
+  /**
+   * Queues a LINEARIZABLE or LEASE read for a group of this worker.
+   *
+   * @return false (nothing queued) when the mailbox is full: back-pressure for the caller
+   */
+  public boolean read(GroupReplica group, Consistency consistency, CompletableFuture<ReadView> future) {
+    if (mailboxSize.get() >= mailboxCapacity) {
+      return false;
+    }
     enqueue(new Read(group, new ReadRequest(consistency, future)));
+    return true;
   }
 
   /** Runs a task on the loop thread (between rounds' Readies: it may call any group's loop methods). */
