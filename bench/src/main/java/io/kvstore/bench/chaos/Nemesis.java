@@ -1,0 +1,259 @@
+package io.kvstore.bench.chaos;
+
+import io.kvstore.bench.check.FaultWindow;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Injects faults into a {@link ChaosCluster}, one at a time, on its own thread: a quiet gap, then a fault
+ * held for a while, then healed, and again, until {@link #stopAndHeal()}. The kinds enabled take turns
+ * (so a short run sees each of them); which node, which partition and how long are drawn from the seed.
+ *
+ * <p>Every fault is recorded as a {@link FaultWindow} on the history's clock, from the moment it is in
+ * force to the moment it is healed. Kill and pause prefer a node that leads shards now (asked with
+ * GetNodeStatus), since faults at leaders are the ones that test failover.
+ */
+final class Nemesis {
+  /** Timing of faults, in milliseconds. */
+  record Timing(long quietMinMs, long quietMaxMs, long holdMinMs, long holdMaxMs) {
+    /** Long enough to lose leadership (election timeout: 10 ticks of 100 ms) and to get far behind. */
+    static final Timing DEFAULT = new Timing(1_500, 4_000, 3_000, 7_000);
+  }
+
+  private final ChaosCluster cluster;
+  private final List<FaultKind> kinds;
+  private final SplittableRandom random;
+  private final Timing timing;
+  private final LongSupplier clock;
+  private final List<FaultWindow> windows = Collections.synchronizedList(new ArrayList<>());
+  private final Map<FaultKind, Integer> counts = Collections.synchronizedMap(new EnumMap<>(FaultKind.class));
+  private final Thread thread;
+  private volatile boolean stopping;
+  private volatile Throwable error;
+
+  Nemesis(ChaosCluster cluster, Set<FaultKind> enabled, long seed, Timing timing, LongSupplier clock) {
+    this.cluster = cluster;
+    this.kinds = new ArrayList<>(enabled);
+    if (kinds.contains(FaultKind.PARTITION) && !cluster.network().canPartition()) {
+      throw new IllegalArgumentException("partition faults need network namespaces (root, ip, iptables)");
+    }
+    this.random = new SplittableRandom(seed);
+    this.timing = timing;
+    this.clock = clock;
+    this.thread = new Thread(this::loop, "nemesis");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Ends the current fault early, heals everything (restarts killed nodes, resumes paused ones, reconnects). */
+  void stopAndHeal() throws InterruptedException {
+    stopping = true;
+    thread.interrupt();
+    thread.join(TimeUnit.MINUTES.toMillis(2));
+    // Whatever the loop left behind (it heals in finally, but a failure may have skipped a step).
+    if (cluster.network().canPartition()) {
+      cluster.network().heal();
+    }
+    for (NodeProcess n : cluster.nodes()) {
+      n.resume();
+      if (!n.isAlive()) {
+        try {
+          n.start();
+        } catch (IOException e) {
+          throw new IllegalStateException("cannot restart node " + n.id() + ": " + e, e);
+        }
+      }
+    }
+  }
+
+  /** The fault windows so far. */
+  List<FaultWindow> windows() {
+    synchronized (windows) {
+      return List.copyOf(windows);
+    }
+  }
+
+  /** Faults injected so far, per kind. */
+  Map<FaultKind, Integer> counts() {
+    synchronized (counts) {
+      return new EnumMap<>(counts);
+    }
+  }
+
+  /** The error that stopped the nemesis early, or null. */
+  Throwable error() {
+    return error;
+  }
+
+  private void loop() {
+    int turn = 0;
+    try {
+      while (!stopping && !kinds.isEmpty()) {
+        sleepMs(between(timing.quietMinMs(), timing.quietMaxMs()));
+        FaultKind kind = kinds.get(turn++ % kinds.size());
+        switch (kind) {
+          case KILL -> kill();
+          case PAUSE -> pause();
+          case PARTITION -> partition();
+        }
+      }
+    } catch (InterruptedException e) {
+      // stopAndHeal: the fault in progress was healed by its finally block
+    } catch (Throwable t) {
+      error = t;
+    }
+  }
+
+  private void kill() throws InterruptedException {
+    NodeProcess target = pickLeaderPreferred();
+    target.kill9();
+    long start = clock.getAsLong();
+    count(FaultKind.KILL);
+    try {
+      sleepMs(between(timing.holdMinMs(), timing.holdMaxMs()));
+    } finally {
+      try {
+        target.start();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot restart node " + target.id() + ": " + e, e);
+      }
+      windows.add(new FaultWindow("kill -9 n" + target.id() + ", restarted", start, clock.getAsLong()));
+    }
+  }
+
+  private void pause() throws InterruptedException {
+    NodeProcess target = pickLeaderPreferred();
+    target.pause();
+    long start = clock.getAsLong();
+    count(FaultKind.PAUSE);
+    try {
+      sleepMs(between(timing.holdMinMs(), timing.holdMaxMs()));
+    } finally {
+      target.resume();
+      windows.add(new FaultWindow("pause (SIGSTOP) n" + target.id(), start, clock.getAsLong()));
+    }
+  }
+
+  private void partition() throws InterruptedException {
+    int n = cluster.nodes().size();
+    List<Integer> ids = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      ids.add(i);
+    }
+    shuffle(ids);
+    Network net = cluster.network();
+    String name;
+    switch (random.nextInt(4)) {
+      case 0 -> {
+        int minority = (n - 1) / 2;
+        List<Set<Integer>> groups = List.of(new TreeSet<>(ids.subList(0, minority)),
+            new TreeSet<>(ids.subList(minority, n)));
+        net.partition(groups, n);
+        name = "partition majority/minority " + groupsText(groups);
+      }
+      case 1 -> {
+        int leader = pickLeaderPreferred().id();
+        TreeSet<Integer> rest = new TreeSet<>(ids);
+        rest.remove(leader);
+        List<Set<Integer>> groups = List.of(Set.of(leader), rest);
+        net.partition(groups, n);
+        name = "partition isolating leader n" + leader + " " + groupsText(groups);
+      }
+      case 2 -> {
+        // Two halves that share one node: it sees everyone, the others see only their half (Jepsen's bridge).
+        int half = n / 2;
+        List<Set<Integer>> groups = List.of(new TreeSet<>(ids.subList(0, half + 1)),
+            new TreeSet<>(ids.subList(half, n)));
+        net.partition(groups, n);
+        name = "partition bridge via n" + ids.get(half) + " " + groupsText(groups);
+      }
+      default -> {
+        int from = pickLeaderPreferred().id();
+        int to = ids.get(0) == from ? ids.get(1) : ids.get(0);
+        net.drop(from, to);
+        name = "one-way loss n" + from + " -> n" + to;
+      }
+    }
+    long start = clock.getAsLong();
+    count(FaultKind.PARTITION);
+    try {
+      sleepMs(between(timing.holdMinMs(), timing.holdMaxMs()));
+    } finally {
+      net.heal();
+      windows.add(new FaultWindow(name, start, clock.getAsLong()));
+    }
+  }
+
+  private static String groupsText(List<Set<Integer>> groups) {
+    StringBuilder b = new StringBuilder();
+    for (Set<Integer> g : groups) {
+      b.append(b.length() == 0 ? "" : " | ").append('{');
+      boolean first = true;
+      for (int id : g) {
+        b.append(first ? "" : ",").append('n').append(id);
+        first = false;
+      }
+      b.append('}');
+    }
+    return b.toString();
+  }
+
+  /** The node leading the most shards, 3 times in 4; otherwise (or when none answers) a random live node. */
+  private NodeProcess pickLeaderPreferred() {
+    List<NodeProcess> live = new ArrayList<>();
+    for (NodeProcess p : cluster.nodes()) {
+      if (p.isAlive() && !p.isPaused()) {
+        live.add(p);
+      }
+    }
+    if (live.isEmpty()) {
+      return cluster.nodes().get(random.nextInt(cluster.nodes().size()));
+    }
+    if (random.nextInt(4) < 3) {
+      Map<Integer, Integer> led = cluster.leaderships();
+      NodeProcess best = null;
+      int bestCount = 0;
+      for (NodeProcess p : live) {
+        int c = led.getOrDefault(p.id(), 0);
+        if (c > bestCount) {
+          best = p;
+          bestCount = c;
+        }
+      }
+      if (best != null) {
+        return best;
+      }
+    }
+    return live.get(random.nextInt(live.size()));
+  }
+
+  private void count(FaultKind kind) {
+    counts.merge(kind, 1, Integer::sum);
+  }
+
+  private long between(long min, long max) {
+    return max <= min ? min : min + random.nextLong(max - min + 1);
+  }
+
+  private void shuffle(List<Integer> list) {
+    for (int i = list.size() - 1; i > 0; i--) {
+      Collections.swap(list, i, random.nextInt(i + 1));
+    }
+  }
+
+  private static void sleepMs(long ms) throws InterruptedException {
+    TimeUnit.MILLISECONDS.sleep(ms);
+  }
+}
