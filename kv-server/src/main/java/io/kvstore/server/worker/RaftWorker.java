@@ -33,13 +33,14 @@ import org.slf4j.LoggerFactory;
  *   <li>collect every group's {@code Ready}; send the messages that may leave at once (a leader's appends
  *       go out while it writes them itself, Raft thesis §10.2.1), batched per peer node;</li>
  *   <li>stage snapshot chunks; install complete snapshots;</li>
- *   <li><b>one</b> storage batch with every group's entries, hard state and log compaction, written with
- *       <b>one</b> fsync (group commit) when any group needs it;</li>
+ *   <li><b>one</b> storage batch with every group's entries and hard state, written with <b>one</b> fsync
+ *       (group commit) when any group needs it;</li>
  *   <li>send the messages that had to wait for that fsync (votes, append acknowledgements: Raft §5.1);</li>
  *   <li>apply every group's committed entries into one more batch (data, exactly-once records and
  *       applied index together), written without fsync (the log it comes from is synced); then update the
  *       hot-value cache, complete the writes and serve the reads that waited for it;</li>
- *   <li>{@code advance} every group.</li>
+ *   <li>{@code advance} every group; a group that applied {@code snapshotEntries} entries since its last
+ *       compaction compacts its log and pins a snapshot of its shard (its own synced write, rare).</li>
  * </ol>
  * The loop sleeps until the next tick or until the mailbox gets work. Rounds batch naturally: whatever
  * arrives while a round is syncing is handled by the next one, with one fsync.
