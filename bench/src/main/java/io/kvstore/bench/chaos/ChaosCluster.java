@@ -34,12 +34,15 @@ final class ChaosCluster implements AutoCloseable {
   private final List<NodeProcess> nodes = new ArrayList<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
   private final KvClient statusClient;
+  private final List<Integer> metricsPorts = new ArrayList<>();
+  private final Map<Integer, Long> installedBeforeRestarts = new java.util.concurrent.ConcurrentHashMap<>();
 
   ChaosCluster(Path dir, int nodeCount, int shards, Network network) throws IOException {
     this.network = network;
     List<Integer> ports = new ArrayList<>();
     for (int i = 1; i <= nodeCount; i++) {
       ports.add(network.canPartition() ? 7001 : freePort()); // a namespace per node: no port clashes
+      metricsPorts.add(network.canPartition() ? 9101 : freePort());
     }
     StringBuilder initial = new StringBuilder();
     for (int i = 1; i <= nodeCount; i++) {
@@ -47,8 +50,7 @@ final class ChaosCluster implements AutoCloseable {
       endpoints.add(e);
       initial.append(i == 1 ? "" : ",").append(i).append('=').append(e.host()).append(':').append(e.port());
     }
-    List<String> flags = List.of(
-        "--metrics-port", "-1",
+    List<String> common = List.of(
         "--initial-cluster", initial.toString(),
         "--shards", Integer.toString(shards),
         "--replication", Integer.toString(Math.min(3, nodeCount)),
@@ -56,6 +58,8 @@ final class ChaosCluster implements AutoCloseable {
         "--lease-reads",
         "--shutdown-timeout-ms", "2000");
     for (int i = 1; i <= nodeCount; i++) {
+      List<String> flags = new ArrayList<>(common);
+      flags.addAll(List.of("--metrics-port", Integer.toString(metricsPorts.get(i - 1))));
       nodes.add(new NodeProcess(i, network.address(i), ports.get(i - 1), dir.resolve("node-" + i),
           network.launchPrefix(i), flags));
     }
@@ -197,6 +201,54 @@ final class ChaosCluster implements AutoCloseable {
       out.put(n.id(), max);
     }
     return out;
+  }
+
+  /**
+   * Snapshots installed by followers (kvstore_raft_snapshots_installed) on every node since the cluster
+   * started: the nodes' counters now plus what was banked before restarts ({@link #bankSnapshotCount}).
+   * Nodes that do not answer count what was banked.
+   */
+  long snapshotsInstalled() {
+    long total = 0;
+    for (NodeProcess n : nodes) {
+      total += installedBeforeRestarts.getOrDefault(n.id(), 0L) + Math.max(0, scrapeInstalled(n));
+    }
+    return total;
+  }
+
+  /** Reads node {@code n}'s counter before it is killed, since a restart starts it from zero. */
+  void bankSnapshotCount(NodeProcess n) {
+    long c = scrapeInstalled(n);
+    if (c > 0) {
+      installedBeforeRestarts.merge(n.id(), c, Long::sum);
+    }
+  }
+
+  private long scrapeInstalled(NodeProcess n) {
+    if (!n.isAlive() || n.isPaused()) {
+      return -1;
+    }
+    try {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(2)).build();
+      String host = network.address(n.id());
+      java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://" + host + ":" + metricsPorts.get(n.id() - 1) + "/metrics"))
+          .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      long sum = 0;
+      for (String line : r.body().split("\n")) {
+        if (line.startsWith("kvstore_raft_snapshots_installed")) {
+          String[] parts = line.trim().split("\\s+");
+          sum += (long) Double.parseDouble(parts[parts.length - 1]);
+        }
+      }
+      return sum;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** Stops every node this cluster started (by PID), then removes the network. Never throws. */

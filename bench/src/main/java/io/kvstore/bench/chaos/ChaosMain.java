@@ -96,6 +96,7 @@ public final class ChaosMain implements Callable<Integer> {
 
     long operations = 0;
     long anomalies = 0;
+    long snapshots = 0;
     int invalid = 0;
     int unknown = 0;
     int errors = 0;
@@ -116,6 +117,7 @@ public final class ChaosMain implements Callable<Integer> {
         ChaosResult r = run.run();
         operations += r.operations();
         anomalies += r.anomalies().size();
+        snapshots += r.snapshotsInstalled();
         r.faults().forEach((k, v) -> faultTotals.merge(k, v, Integer::sum));
         if (r.verdict() == Verdict.INVALID) {
           invalid++;
@@ -130,9 +132,10 @@ public final class ChaosMain implements Callable<Integer> {
         current = null;
       }
     }
-    System.out.printf("%nchaos: %d run(s), %,d operations, %d faults %s, %d anomalies; %d invalid, %d unknown,"
-            + " %d did not complete — %s%n", runs, operations, faultTotals.values().stream().mapToInt(x -> x).sum(),
-        faultTotals, anomalies, invalid, unknown, errors, base.toAbsolutePath());
+    System.out.printf("%nchaos: %d run(s), %,d operations, %d faults %s, %d snapshots installed, %d anomalies;"
+            + " %d invalid, %d unknown, %d did not complete — %s%n", runs, operations,
+        faultTotals.values().stream().mapToInt(x -> x).sum(), faultTotals, snapshots, anomalies, invalid, unknown,
+        errors, base.toAbsolutePath());
     Runtime.getRuntime().removeShutdownHook(hook);
     if (invalid > 0) {
       return 1;

@@ -14,12 +14,13 @@ import java.util.Map;
  * @param failed     operations that certainly had no effect
  * @param info       operations of unknown outcome (timed out, connection lost)
  * @param faults     faults injected, per kind
+ * @param snapshotsInstalled snapshots followers installed from their leaders during the run
  * @param anomalies  the checker's findings (empty when valid)
  * @param network    which network ran: namespaces with packet filters, or loopback
  * @param folder     the run folder
  */
 record ChaosResult(Verdict verdict, long operations, long ok, long failed, long info, Map<FaultKind, Integer> faults,
-                   List<String> anomalies, String network, Path folder) {
+                   long snapshotsInstalled, List<String> anomalies, String network, Path folder) {
 
   int faultCount() {
     return faults.values().stream().mapToInt(Integer::intValue).sum();
@@ -27,7 +28,8 @@ record ChaosResult(Verdict verdict, long operations, long ok, long failed, long 
 
   /** The one-line summary printed at the end of a run. */
   String summary() {
-    return String.format("%s: %,d operations (%,d ok, %,d failed, %,d unknown), %d faults %s, %d anomalies — %s",
-        verdict.word(), operations, ok, failed, info, faultCount(), faults, anomalies.size(), folder);
+    return String.format("%s: %,d operations (%,d ok, %,d failed, %,d unknown), %d faults %s, %d snapshots"
+            + " installed, %d anomalies — %s", verdict.word(), operations, ok, failed, info, faultCount(), faults,
+        snapshotsInstalled, anomalies.size(), folder);
   }
 }

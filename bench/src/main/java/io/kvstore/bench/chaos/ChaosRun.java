@@ -124,6 +124,7 @@ final class ChaosRun {
         workload.finish(config.clients(), kv, recorder, 20);
       }
       Map<Integer, Long> snapshots = cluster.snapshotIndexes();
+      long installed = cluster.snapshotsInstalled();
       History history = recorder.history();
       List<FaultWindow> windows = nemesis.windows();
       log.printf("  checking %,d operations...%n", history.size());
@@ -138,6 +139,7 @@ final class ChaosRun {
       facts.put("faults injected", nemesis.counts().toString());
       facts.put("node starts", cluster.nodes().stream().map(n -> "n" + n.id() + "×" + n.starts()).toList().toString());
       facts.put("snapshot index per node at the end", snapshots.toString());
+      facts.put("snapshots installed by followers (InstallSnapshot)", Long.toString(installed));
       ReportWriter.write(config.out(), "chaos: " + config.workload() + " workload", facts, history, windows, result);
       if (result.verdict() != Verdict.VALID) {
         keepData = true;
@@ -145,8 +147,8 @@ final class ChaosRun {
       }
       ChaosResult r = new ChaosResult(result.verdict(), history.size(), history.count(io.kvstore.bench.check.Outcome.OK),
           history.count(io.kvstore.bench.check.Outcome.FAIL), history.count(io.kvstore.bench.check.Outcome.INFO),
-          nemesis.counts(), result.verdict() == Verdict.INVALID ? result.findings() : List.of(), networkText,
-          config.out());
+          nemesis.counts(), installed, result.verdict() == Verdict.INVALID ? result.findings() : List.of(),
+          networkText, config.out());
       log.println("  " + r.summary());
       return r;
     } catch (IOException | InterruptedException | RuntimeException e) {

@@ -84,6 +84,7 @@ final class NamespaceNetwork implements Network {
     String bridge = bridge();
     must(List.of("ip", "link", "add", bridge, "type", "bridge"));
     bridgeCreated = true;
+    Leftovers.note("link", bridge);
     must(List.of("ip", "addr", "add", "10.213." + subnet + ".254/24", "dev", bridge));
     must(List.of("ip", "link", "set", bridge, "up"));
     for (int i = 1; i <= nodes; i++) {
@@ -92,6 +93,7 @@ final class NamespaceNetwork implements Network {
       String peer = "kvc" + tag + "p" + i;
       must(List.of("ip", "netns", "add", ns));
       created.add(ns);
+      Leftovers.note("netns", ns);
       must(List.of("ip", "link", "add", host, "type", "veth", "peer", "name", peer));
       must(List.of("ip", "link", "set", peer, "netns", ns));
       must(List.of("ip", "link", "set", host, "master", bridge, "up"));

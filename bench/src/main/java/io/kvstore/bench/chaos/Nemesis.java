@@ -118,6 +118,7 @@ final class Nemesis {
 
   private void kill() throws InterruptedException {
     NodeProcess target = pickLeaderPreferred();
+    cluster.bankSnapshotCount(target);
     target.kill9();
     long start = clock.getAsLong();
     count(FaultKind.KILL);

@@ -81,6 +81,7 @@ final class NodeProcess {
         .start();
     paused = false;
     starts++;
+    Leftovers.note("pid", Long.toString(process.pid()));
   }
 
   synchronized boolean isAlive() {
