@@ -117,15 +117,14 @@ public final class BenchMain implements Callable<Integer> {
   Path out;
 
   private final PrintStream console;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   BenchMain(PrintStream console) {
     this.console = console;
   }
 
   public static void main(String[] args) {
-    BenchMain main = new BenchMain(System.out);
-    main.rawArgs = args.clone();
-    int code = new CommandLine(main).execute(args);
+    int code = new CommandLine(new BenchMain(System.out)).execute(args);
     System.exit(code);
   }
 
@@ -137,7 +136,7 @@ public final class BenchMain implements Callable<Integer> {
     KeyChooser chooser = switch (distribution.toLowerCase(java.util.Locale.ROOT)) {
       case "zipfian" -> new ZipfianKeys(keys, zipfTheta);
       case "uniform" -> new UniformKeys(keys);
-      default -> throw new CommandLine.ParameterException(new CommandLine(this),
+      default -> throw new CommandLine.ParameterException(spec.commandLine(),
           "--distribution must be zipfian or uniform, got " + distribution);
     };
     Path outDir = out != null ? out : Path.of("bench", "results", "run-"
@@ -206,7 +205,8 @@ public final class BenchMain implements Callable<Integer> {
     context.add("date: " + started + " (UTC)");
     context.add("machine: " + Machine.describe()
         + "; shared with other builds and processes: see the machine CPU busy column");
-    context.add("command: " + System.getProperty("bench.command", "bench " + String.join(" ", rawArgs)));
+    context.add("command: " + System.getProperty("bench.command",
+        "bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs())));
     String md = MarkdownReport.render(context, results, comparison);
     Files.writeString(outDir.resolve("results.md"), md, StandardCharsets.UTF_8);
     Files.writeString(outDir.resolve("results.csv"), CsvReport.render(results), StandardCharsets.UTF_8);
@@ -224,8 +224,6 @@ public final class BenchMain implements Callable<Integer> {
         + outDir.resolve("chart.svg"));
     return results.stream().anyMatch(r -> r.operations() == 0) ? 1 : 0;
   }
-
-  private String[] rawArgs = new String[0];
 
   /**
    * One read through every client before anything is timed: connects the channels (a fresh JVM's first
@@ -265,25 +263,25 @@ public final class BenchMain implements Callable<Integer> {
   private List<String> storeNames() {
     if (compare != null) {
       if (!compare.equalsIgnoreCase("etcd")) {
-        throw new CommandLine.ParameterException(new CommandLine(this), "--compare takes etcd, got " + compare);
+        throw new CommandLine.ParameterException(spec.commandLine(), "--compare takes etcd, got " + compare);
       }
       return List.of("kvstore", "etcd");
     }
     if (!store.equals("kvstore") && !store.equals("etcd")) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--store must be kvstore or etcd");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--store must be kvstore or etcd");
     }
     return List.of(store);
   }
 
   private List<RunConfig> configs() {
     if (clients < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--clients must be at least 1");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--clients must be at least 1");
     }
     if (!etcdClient.equals("jetcd") && !etcdClient.equals("grpc")) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--etcd-client must be jetcd or grpc");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--etcd-client must be jetcd or grpc");
     }
     if (!client.equals("routing") && !client.equals("grpc")) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "--client must be routing or grpc");
+      throw new CommandLine.ParameterException(spec.commandLine(), "--client must be routing or grpc");
     }
     ReadConsistency c = ReadConsistency.parse(consistency);
     List<RunConfig> list = new ArrayList<>();
