@@ -1,7 +1,6 @@
 package io.kvstore.raft;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.kvstore.raft.ProposalRejectedException.Reason;
 import io.kvstore.raft.proto.ConfChange;
 import io.kvstore.raft.proto.ConfState;
@@ -39,10 +38,7 @@ class RaftCore {
 
   /** The membership in effect: the latest one in the log, committed or not (thesis §4.1). */
   Membership membership;
-  /** The membership as of the log's first index - 1 (the snapshot's), before {@code confHistory}. */
-  private Membership baseMembership;
-  /** The membership after each conf-change entry in the log, by entry index. */
-  private final TreeMap<Long, Membership> confHistory = new TreeMap<>();
+  private final MembershipLog membershipLog;
 
   /** Leader only: every other member's progress. */
   final Map<Long, Progress> progress = new TreeMap<>();
@@ -98,8 +94,9 @@ class RaftCore {
     this.log = new RaftLog(storage, commit, applied);
     ConfState base =
         snap.getIndex() > 0 || init.confState() == null ? snap.getConfState() : init.confState();
-    this.baseMembership = Membership.of(base);
-    rebuildConfHistory(storage);
+    this.membershipLog = new MembershipLog(base, metrics);
+    membershipLog.replay(storage);
+    this.membership = membershipLog.current();
     this.replication = new Replication(this);
     this.follower = new Follower(this);
     this.term = hs.getTerm();
@@ -109,50 +106,12 @@ class RaftCore {
     this.prevSoftState = softState();
   }
 
-  private void rebuildConfHistory(LogStorage storage) {
-    long lo = storage.firstIndex();
-    long hi = storage.lastIndex() + 1;
-    Membership m = baseMembership;
-    while (lo < hi) {
-      List<Entry> batch = storage.entries(lo, hi, 4L << 20);
-      for (Entry e : batch) {
-        if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
-          m = m.applyUnchecked(parseConfChange(e));
-          confHistory.put(e.getIndex(), m);
-        }
-      }
-      lo += batch.size();
-    }
-    membership = m;
-  }
-
   // ---------------------------------------------------------------- membership (log-time, thesis §4.1)
-
-  ConfChange parseConfChange(Entry e) {
-    try {
-      return ConfChange.parseFrom(e.getData());
-    } catch (InvalidProtocolBufferException ex) {
-      metrics.drop(DropReason.MALFORMED);
-      return ConfChange.getDefaultInstance();
-    }
-  }
 
   /** Entries were appended to the log: a conf change takes effect as soon as it is in the log. */
   void onAppended(List<Entry> entries) {
-    if (entries.isEmpty()) {
-      return;
-    }
-    boolean changed = !confHistory.tailMap(entries.get(0).getIndex(), true).isEmpty();
-    confHistory.tailMap(entries.get(0).getIndex(), true).clear();
-    for (Entry e : entries) {
-      if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
-        Membership prev = confHistory.isEmpty() ? baseMembership : confHistory.lastEntry().getValue();
-        confHistory.put(e.getIndex(), prev.applyUnchecked(parseConfChange(e)));
-        changed = true;
-      }
-    }
-    if (changed) {
-      setMembership(confHistory.isEmpty() ? baseMembership : confHistory.lastEntry().getValue());
+    if (membershipLog.onAppended(entries)) {
+      setMembership(membershipLog.current());
     }
   }
 
@@ -166,21 +125,8 @@ class RaftCore {
     }
   }
 
-  Membership membershipAt(long index) {
-    Map.Entry<Long, Membership> e = confHistory.floorEntry(index);
-    return e == null ? baseMembership : e.getValue();
-  }
-
   long latestConfIndex() {
-    return confHistory.isEmpty() ? 0 : confHistory.lastKey();
-  }
-
-  /** Folds conf changes the storage compacted into the base membership. */
-  private void pruneConfHistory() {
-    long snapIndex = log.firstIndex() - 1;
-    while (!confHistory.isEmpty() && confHistory.firstKey() <= snapIndex) {
-      baseMembership = confHistory.pollFirstEntry().getValue();
-    }
+    return membershipLog.latestIndex();
   }
 
   boolean promotable() {
@@ -434,9 +380,8 @@ class RaftCore {
 
   /** A complete snapshot was received: the membership becomes the snapshot's. */
   void restoreMembership(SnapshotMetadata meta) {
-    confHistory.clear();
-    baseMembership = Membership.of(meta.getConfState());
-    setMembership(baseMembership);
+    membershipLog.restore(meta.getConfState());
+    setMembership(membershipLog.current());
   }
 
   static Message.Builder respond(Message m, MessageType type) {
@@ -755,7 +700,7 @@ class RaftCore {
     if (!rd.committedEntries().isEmpty()) {
       log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).getIndex());
     }
-    pruneConfHistory();
+    membershipLog.compacted(log.firstIndex() - 1);
     if (role == Role.LEADER && !rd.entries().isEmpty()) {
       replication.maybeCommit(); // our own entries are durable now: they count towards the quorum
     }
@@ -771,7 +716,7 @@ class RaftCore {
     return SnapshotMetadata.newBuilder()
         .setIndex(index)
         .setTerm(log.termOrZero(index))
-        .setConfState(membershipAt(index).toConfState())
+        .setConfState(membershipLog.at(index).toConfState())
         .build();
   }
 
