@@ -93,6 +93,11 @@ final class ChaosCluster implements AutoCloseable {
     return nodes.get(id - 1);
   }
 
+  /** The Prometheus port of node {@code id}. */
+  int metricsPort(int id) {
+    return metricsPorts.get(id - 1);
+  }
+
   Network network() {
     return network;
   }
