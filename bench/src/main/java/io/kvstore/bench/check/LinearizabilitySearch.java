@@ -161,17 +161,24 @@ final class LinearizabilitySearch {
     /** Searches for a linearization within the budget. */
     Result run() {
         int n = ops.size();
-        long[] mandatory = new long[(mandatoryCount + 63) >>> 6];
         long[] optional = new long[(optionalCount + 63) >>> 6];
         int mandatoryLeft = mandatoryCount;
         long hash = 0;
         int state = initialState;
-        // The choice stack: which node was lifted (optional nodes are stored as ~node), and the state and
-        // barrier before it.
-        int[] stackNode = new int[n];
-        int[] stackState = new int[n];
-        long[] stackBarrier = new long[n];
-        int[] stackEnabler = new int[n];
+        // Per depth (= number of operations linearized): the configuration's mandatory candidates, in order
+        // of completion — an operation that completes early is tried before one that lingers, which finds
+        // valid orders with far less backtracking than trying slow operations first — how far through them
+        // the search is, and the time of the first completion still waiting (the barrier for optional ones).
+        int[][] candidates = new int[n + 1][];
+        int[] candidateCount = new int[n + 1];
+        int[] candidatePos = new int[n + 1];
+        long[] barrierAt = new long[n + 1];
+        boolean[] forcedAt = new boolean[n + 1];
+        // The choice made at each depth: the node lifted (optional nodes stored as ~node), and what to
+        // restore when it is undone.
+        int[] chosenNode = new int[n + 1];
+        int[] stateBefore = new int[n + 1];
+        int[] enablerBefore = new int[n + 1];
         // After an optional operation is linearized in state p, the next operation must be one that could
         // not have gone in p: otherwise the optional one changed nothing anybody saw, and the same next
         // step without it (keeping it available) was, or will be, explored from the parent — which
@@ -188,10 +195,9 @@ final class LinearizabilitySearch {
         long[] byRank = new long[(mandatoryCount + 63) >>> 6];
         int completedPrefix = 0;
         int bestPrefix = 0;
-        int e = next[0];        // cursor in the mandatory list, when not in the optional phase
-        int o = NIL;            // cursor in the optional list, in the optional phase
         boolean optionalPhase = false;
-        long barrier = 0;       // in the optional phase: time of the first completion still waiting
+        int o = NIL; // cursor in the optional list, in the optional phase
+        enter(0, state, enabler, candidates, candidateCount, candidatePos, barrierAt, forcedAt);
         while (true) {
             if (mandatoryLeft == 0) {
                 return new Result(Verdict.VALID, steps, null, null);
@@ -203,51 +209,55 @@ final class LinearizabilitySearch {
             if ((steps & 0xFFF) == 0 && System.nanoTime() > deadline) {
                 return new Result(Verdict.UNKNOWN, steps, "time budget of " + budget.maxTime() + " spent", null);
             }
-            int op;
+            int node;
             if (!optionalPhase) {
-                if (e == NIL || !isCall[e]) {
+                if (candidatePos[depth] < candidateCount[depth]) {
+                    node = candidates[depth][candidatePos[depth]];
+                } else if (forcedAt[depth]) {
+                    node = NIL;
+                } else {
                     // Every mandatory candidate has been tried; now the optional ones invoked by then.
                     optionalPhase = true;
-                    barrier = e == NIL ? Long.MAX_VALUE : timeOfEvent[e];
                     o = optNext[0];
                     continue;
                 }
-                op = opOfEvent[e];
             } else {
-                if (o == NIL || ops.get(opOfOptional[o]).invoke() > barrier) {
-                    // Nothing more can go next: undo the most recent choice and try what follows it.
+                node = o == NIL || ops.get(opOfOptional[o]).invoke() > barrierAt[depth] ? NIL : o;
+            }
+            if (node == NIL) {
+                // Nothing more can go next: undo the most recent choice and try what follows it. Undoing a
+                // forced move leaves its configuration with nothing else to try, so undo again.
+                do {
                     if (depth == 0) {
                         return new Result(Verdict.INVALID, steps, null, ops.get(byCompletion[bestPrefix]));
                     }
                     depth--;
-                    int node = stackNode[depth];
-                    boolean wasOptional = node < 0;
-                    int undoneOp = wasOptional ? opOfOptional[~node] : opOfEvent[node];
+                    int chosen = chosenNode[depth];
+                    boolean wasOptional = chosen < 0;
+                    int undoneOp = wasOptional ? opOfOptional[~chosen] : opOfEvent[chosen];
                     int bit = bitOf[undoneOp];
                     if (wasOptional) {
                         optional[bit >>> 6] &= ~(1L << bit);
-                        relink(optNext, optPrev, ~node);
-                        o = optNext[~node];
-                        barrier = stackBarrier[depth];
+                        relink(optNext, optPrev, ~chosen);
+                        optionalPhase = true;
+                        o = optNext[~chosen];
                     } else {
-                        mandatory[bit >>> 6] &= ~(1L << bit);
                         hash ^= zobrist[undoneOp];
                         mandatoryLeft++;
                         int rank = rankOf[undoneOp];
                         byRank[rank >>> 6] &= ~(1L << rank);
                         completedPrefix = Math.min(completedPrefix, rank);
-                        int ret = returnOfCall[node];
-                        relink(next, prev, ret);
-                        relink(next, prev, node);
+                        relink(next, prev, returnOfCall[chosen]);
+                        relink(next, prev, chosen);
                         optionalPhase = false;
-                        e = next[node];
+                        candidatePos[depth]++;
                     }
-                    state = stackState[depth];
-                    enabler = stackEnabler[depth];
-                    continue;
-                }
-                op = opOfOptional[o];
+                    state = stateBefore[depth];
+                    enabler = enablerBefore[depth];
+                } while (forcedAt[depth] && !optionalPhase && candidatePos[depth] >= candidateCount[depth]);
+                continue;
             }
+            int op = optionalPhase ? opOfOptional[node] : opOfEvent[node];
 
             RegisterOp candidate = ops.get(op);
             int after = candidate.apply(state);
@@ -255,18 +265,26 @@ final class LinearizabilitySearch {
                 after = RegisterOp.REJECT;
             }
             int nextEnabler = candidate.mandatory() ? NO_ENABLER : state;
-            boolean taken = false;
             if (after != RegisterOp.REJECT) {
-                int bit = bitOf[op];
-                long[] set = candidate.mandatory() ? mandatory : optional;
+                int savedPrefix = completedPrefix;
+                int bit = candidate.mandatory() ? rankOf[op] : bitOf[op];
+                long[] set = candidate.mandatory() ? byRank : optional;
                 set[bit >>> 6] |= 1L << bit;
+                while (completedPrefix < mandatoryCount
+                        && (byRank[completedPrefix >>> 6] & (1L << completedPrefix)) != 0) {
+                    completedPrefix++;
+                }
                 long newHash = candidate.mandatory() ? hash ^ zobrist[op] : hash;
-                List<long[]> explored = cache.get(new Config(mandatory, after, nextEnabler, newHash));
-                if (explored == null || !anySubset(explored, optional)) {
+                Config probe = Config.probe(byRank, completedPrefix, after, nextEnabler, newHash);
+                List<long[]> explored = cache.get(probe);
+                if (explored != null && anySubset(explored, optional)) {
+                    set[bit >>> 6] &= ~(1L << bit);
+                    completedPrefix = savedPrefix;
+                } else {
                     if (explored == null) {
                         explored = new ArrayList<>(1);
-                        cache.put(new Config(mandatory.clone(), after, nextEnabler, newHash), explored);
-                        cacheWords += mandatory.length + 8;
+                        cache.put(probe.copy(), explored);
+                        cacheWords += probe.length + 10;
                     }
                     explored.add(optional.clone());
                     cacheWords += optional.length + 4;
@@ -274,43 +292,84 @@ final class LinearizabilitySearch {
                         return new Result(Verdict.UNKNOWN, steps,
                                 "memory budget of " + budget.maxCacheWords() + " words spent", null);
                     }
-                    stackNode[depth] = optionalPhase ? ~o : e;
-                    stackState[depth] = state;
-                    stackBarrier[depth] = barrier;
-                    stackEnabler[depth] = enabler;
-                    enabler = nextEnabler;
+                    chosenNode[depth] = optionalPhase ? ~node : node;
+                    stateBefore[depth] = state;
+                    enablerBefore[depth] = enabler;
                     depth++;
+                    enabler = nextEnabler;
                     state = after;
                     hash = newHash;
                     if (candidate.mandatory()) {
                         mandatoryLeft--;
-                        int rank = rankOf[op];
-                        byRank[rank >>> 6] |= 1L << rank;
-                        while (completedPrefix < mandatoryCount
-                                && (byRank[completedPrefix >>> 6] & (1L << completedPrefix)) != 0) {
-                            completedPrefix++;
-                        }
                         bestPrefix = Math.max(bestPrefix, completedPrefix);
-                        unlink(next, prev, e);
-                        unlink(next, prev, returnOfCall[e]);
+                        unlink(next, prev, node);
+                        unlink(next, prev, returnOfCall[node]);
                     } else {
-                        unlink(optNext, optPrev, o);
+                        unlink(optNext, optPrev, node);
                     }
                     optionalPhase = false;
-                    e = next[0];
-                    taken = true;
-                } else {
-                    set[bit >>> 6] &= ~(1L << bit);
+                    enter(depth, state, enabler, candidates, candidateCount, candidatePos, barrierAt, forcedAt);
+                    continue;
                 }
             }
-            if (!taken) {
-                if (optionalPhase) {
-                    o = optNext[o];
-                } else {
-                    e = next[e];
-                }
+            if (optionalPhase) {
+                o = optNext[o];
+            } else {
+                candidatePos[depth]++;
             }
         }
+    }
+
+    /**
+     * Prepares the configuration at {@code depth}: its mandatory candidates (calls before the first
+     * completion still in the list) sorted by completion time, and its barrier. When one of them is a
+     * forced move — it cannot change the value (a read, a CAS that did not swap) and may go now — it is the
+     * only candidate: in any linearization from here it can be moved to the front, since everything that
+     * must precede it is already linearized and it changes nothing; if it leads nowhere, neither does this
+     * configuration.
+     */
+    private void enter(int depth, int state, int enabler, int[][] candidates, int[] candidateCount,
+                       int[] candidatePos, long[] barrierAt, boolean[] forcedAt) {
+        int count = 0;
+        int[] buf = candidates[depth];
+        int node = next[0];
+        for (; node != NIL && isCall[node]; node = next[node]) {
+            RegisterOp op = ops.get(opOfEvent[node]);
+            boolean preserving = op.kind() == RegisterOp.Kind.READ || op.kind() == RegisterOp.Kind.CAS_NOT_SWAPPED;
+            if (preserving && op.apply(state) != RegisterOp.REJECT
+                    && (enabler == NO_ENABLER || op.apply(enabler) == RegisterOp.REJECT)) {
+                if (buf == null) {
+                    buf = new int[4];
+                    candidates[depth] = buf;
+                }
+                buf[0] = node;
+                candidateCount[depth] = 1;
+                candidatePos[depth] = 0;
+                forcedAt[depth] = true;
+                barrierAt[depth] = Long.MAX_VALUE; // unused: a forced configuration has no optional phase
+                return;
+            }
+            if (buf == null || count == buf.length) {
+                buf = buf == null ? new int[8] : Arrays.copyOf(buf, buf.length * 2);
+                candidates[depth] = buf;
+            }
+            buf[count++] = node;
+        }
+        barrierAt[depth] = node == NIL ? Long.MAX_VALUE : timeOfEvent[node];
+        // Insertion sort by completion time: candidate lists are as short as the concurrency.
+        for (int i = 1; i < count; i++) {
+            int x = buf[i];
+            long cx = ops.get(opOfEvent[x]).complete();
+            int j = i - 1;
+            while (j >= 0 && ops.get(opOfEvent[buf[j]]).complete() > cx) {
+                buf[j + 1] = buf[j];
+                j--;
+            }
+            buf[j + 1] = x;
+        }
+        candidateCount[depth] = count;
+        candidatePos[depth] = 0;
+        forcedAt[depth] = false;
     }
 
     /**
@@ -349,19 +408,43 @@ final class LinearizabilitySearch {
     /**
      * The cache key: which mandatory operations are linearized, the register value after them, and the
      * state the next operation must not be possible in (a restricted configuration is explored less, so it
-     * must not stand in for an unrestricted one).
+     * must not stand in for an unrestricted one). The linearized set is kept in completion-rank order and
+     * trimmed: every rank below the first one missing is linearized, so only the words from there to the
+     * last set bit are stored — a few words even for a key with thousands of operations.
      */
     private static final class Config {
-        final long[] linearized;
+        final long[] words;
+        final int from;   // index in words of the first word kept
+        final int length; // words kept
+        final int firstWord; // the word index in the full bitset that words[from] stands for
         final int state;
         final int enabler;
         final long hash;
 
-        Config(long[] linearized, int state, int enabler, long hash) {
-            this.linearized = linearized;
+        private Config(long[] words, int from, int length, int firstWord, int state, int enabler, long hash) {
+            this.words = words;
+            this.from = from;
+            this.length = length;
+            this.firstWord = firstWord;
             this.state = state;
             this.enabler = enabler;
             this.hash = hash;
+        }
+
+        /** A key that reads the live bitset: for look-ups only. */
+        static Config probe(long[] byRank, int prefix, int state, int enabler, long hash) {
+            int first = prefix >>> 6;
+            int last = byRank.length - 1;
+            while (last >= first && byRank[last] == 0) {
+                last--;
+            }
+            return new Config(byRank, first, Math.max(0, last - first + 1), first, state, enabler, hash);
+        }
+
+        /** A key that owns a copy of its words: for storing. */
+        Config copy() {
+            return new Config(Arrays.copyOfRange(words, from, from + length), 0, length, firstWord, state, enabler,
+                    hash);
         }
 
         @Override
@@ -372,8 +455,11 @@ final class LinearizabilitySearch {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Config c && c.state == state && c.enabler == enabler && c.hash == hash
-                    && Arrays.equals(c.linearized, linearized);
+            if (!(o instanceof Config c) || c.state != state || c.enabler != enabler || c.hash != hash
+                    || c.firstWord != firstWord || c.length != length) {
+                return false;
+            }
+            return Arrays.equals(words, from, from + length, c.words, c.from, c.from + length);
         }
     }
 }

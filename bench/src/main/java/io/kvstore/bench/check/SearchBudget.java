@@ -18,9 +18,12 @@ public record SearchBudget(long maxSteps, Duration maxTime, long maxCacheWords) 
         }
     }
 
-    /** 20 million steps, 30 seconds and about 256 MB of remembered configurations per key. */
+    /**
+     * 300 million steps (tens of seconds), 30 seconds and about 256 MB of remembered configurations per
+     * key: whichever runs out first.
+     */
     public static SearchBudget defaults() {
-        return new SearchBudget(20_000_000, Duration.ofSeconds(30), 32L << 20);
+        return new SearchBudget(300_000_000, Duration.ofSeconds(30), 32L << 20);
     }
 
     /** The same budget with another step bound. */
