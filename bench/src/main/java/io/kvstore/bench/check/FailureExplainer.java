@@ -253,6 +253,8 @@ final class FailureExplainer {
         } else if (culprit.type() == OpType.CAS && culprit.swapped()) {
             observer = "the cas";
             seen = culprit.expected();
+        } else if (culprit.type() == OpType.CAS && culprit.outcome() == Outcome.OK) {
+            return casNoSwapStory(culprit).orElse(capitalize(generic));
         } else {
             return capitalize(generic);
         }
@@ -312,6 +314,42 @@ final class FailureExplainer {
                     + ", so " + Words.value(seen) + " had been overwritten.";
         }
         return capitalize(generic);
+    }
+
+    /**
+     * A CAS that reported another value than the expected one, though the expected value was certainly
+     * there: the last write before it wrote that value, and every other write that could have taken effect
+     * by then had completed before that write began.
+     */
+    private java.util.Optional<String> casNoSwapStory(Operation cas) {
+        String expected = cas.expected();
+        List<Operation> otherWrites = new ArrayList<>();
+        List<Operation> writesOfExpected = new ArrayList<>();
+        for (Operation op : keyOps) {
+            if (op != cas && op.mayHaveWritten() && op.invokeNanos() <= cas.completeNanos()) {
+                (Objects.equals(op.value(), expected) ? writesOfExpected : otherWrites).add(op);
+            }
+        }
+        if (expected == null) {
+            return otherWrites.isEmpty() && writesOfExpected.isEmpty()
+                    ? java.util.Optional.of("The cas reported that the key was not absent, but nothing that could"
+                    + " have taken effect before it completed had written to the key.")
+                    : java.util.Optional.empty();
+        }
+        for (Operation b : writesOfExpected) {
+            boolean last = b.outcome() == Outcome.OK && b.completeNanos() < cas.invokeNanos()
+                    && otherWrites.stream().allMatch(
+                    w -> w.outcome() == Outcome.OK && w.completeNanos() < b.invokeNanos());
+            if (last) {
+                return java.util.Optional.of("The cas reported that the key did not hold " + Words.value(expected)
+                        + ", but " + Words.request(b) + " by client " + b.client() + " completed at "
+                        + Words.time(b.completeNanos(), origin) + ", before the cas began at "
+                        + Words.time(cas.invokeNanos(), origin) + ", and every other write that could have taken"
+                        + " effect by then had completed before that " + b.type().jsonName() + " began at "
+                        + Words.time(b.invokeNanos(), origin) + ": the key held " + Words.value(expected) + ".");
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     private static String capitalize(String s) {

@@ -21,14 +21,20 @@ import java.util.SplittableRandom;
  * <p>Operations that are not {@linkplain RegisterOp#mandatory() mandatory} (indeterminate writes) may be
  * linearized at any point after their invocation, or never; the search succeeds as soon as every mandatory
  * operation is linearized. They would multiply the configurations by every subset of them already used,
- * so two things keep them cheap:
+ * so three things keep them cheap:
  * <ul>
  *   <li>they sit in a second list, and at each configuration are tried only after every mandatory
  *   candidate, so configurations that use fewer of them are explored first;</li>
+ *   <li>one that is linearized must be followed by an operation it made possible (else it changed nothing
+ *   anybody saw, and leaving it unused dominates);</li>
  *   <li>the cache prunes by subsumption: a configuration is skipped when one with the same mandatory set and
  *   value but a subset of the indeterminate operations used was already explored — it had every choice
  *   this one has.</li>
  * </ul>
+ * Two more reductions help on long, concurrent histories: an operation that cannot change the value (a
+ * read, a CAS that did not swap) and may go now is a <em>forced move</em>, tried alone; and the other
+ * candidates are tried in order of completion, so an operation that lingers does not get linearized early
+ * on every branch.
  *
  * <p>Not thread-safe; one instance per search. Memory is proportional to the cache, which the
  * {@link SearchBudget} bounds.

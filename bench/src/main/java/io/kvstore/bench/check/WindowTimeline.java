@@ -8,7 +8,7 @@ import java.util.TreeSet;
  * A failing window drawn as inline SVG: one row per client, one bar per operation from invocation to
  * completion (indeterminate ones fade out to the right: they may take effect any time later), labelled
  * with what was asked and what came back; the impossible result outlined in red, and operations the
- * explanation names from before the window (the earlier writes of a stale value) outlined dashed.
+ * explanation names from outside the window (e.g. the earlier writes of a stale value) outlined dashed.
  */
 final class WindowTimeline {
     private static final int WIDTH = 1100;
@@ -78,7 +78,7 @@ final class WindowTimeline {
             s.append("/>");
             s.append("<text x=\"").append(Html.num(x1 + 4)).append("\" y=\"").append(y + 14)
                     .append("\" font-size=\"11\" fill=\"#111\"").append(culprit ? " font-weight=\"bold\"" : "")
-                    .append('>').append(Html.esc(label(op) + (context ? " (before the window)" : ""))).append("</text></g>\n");
+                    .append('>').append(Html.esc(label(op) + (context ? " (outside the window)" : ""))).append("</text></g>\n");
         }
         int axisY = TOP + rows.size() * ROW;
         for (int i = 0; i <= 4; i++) {

@@ -119,7 +119,23 @@ class LinearizabilityCheckerTest {
         Hist h = Hist.on("k").put(1, "a", 0, 1).cas(2, "a", "b", false, 2, 3);
         FailingWindow w = onlyFailure(check(h));
         assertThat(w.culprit().type()).isEqualTo(OpType.CAS);
-        assertThat(w.text()).contains("No order of the operations below");
+        assertThat(w.text()).contains("The cas reported that the key did not hold \"a\", but put \"a\" by client 1"
+                + " completed at 1.000 ms, before the cas began at 2.000 ms");
+    }
+
+    @Test
+    void casThatFoundTheKeyPresentWhenNothingWroteItIsCaught() {
+        Hist h = Hist.on("k").cas(2, null, "b", false, 2, 3);
+        FailingWindow w = onlyFailure(check(h));
+        assertThat(w.text()).contains("reported that the key was not absent, but nothing");
+    }
+
+    @Test
+    void casNoSwapWithAnOverlappingWriteGetsTheGeneralReason() {
+        // put "z" overlaps both: it could explain the no-swap on its own, so the failure comes from the get.
+        Hist h = Hist.on("k").put(1, "a", 0, 1).put(3, "z", 2, 10).cas(2, "a", "b", false, 3, 4).get(1, "a", 11, 12);
+        FailingWindow w = onlyFailure(check(h));
+        assertThat(w.culprit().type()).isEqualTo(OpType.GET);
     }
 
     @Test
