@@ -11,6 +11,7 @@ import io.kvstore.server.replica.NotLeaderException;
 import io.kvstore.server.replica.ProposalQueueFullException;
 import io.kvstore.server.replica.ResultUnknownException;
 import io.kvstore.server.replica.ShardUnavailableException;
+import io.kvstore.server.statemachine.RefusedException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -92,6 +93,11 @@ public final class KvStatuses {
       return notLeader(
           su.getMessage() + "; back off and retry",
           NotLeader.newBuilder().setEpoch(epoch).build());
+    }
+    if (cause instanceof RefusedException refused) {
+      return (refused.reason() == RefusedException.Reason.NOT_FOUND ? Status.NOT_FOUND : Status.FAILED_PRECONDITION)
+          .withDescription(refused.getMessage() + "; nothing was changed")
+          .asRuntimeException();
     }
     if (cause instanceof ProposalQueueFullException full) {
       return withDetail(

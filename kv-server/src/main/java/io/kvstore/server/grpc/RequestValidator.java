@@ -61,11 +61,31 @@ public final class RequestValidator {
     common(r, r.getHeader());
     key("key", r.getKey());
     value("value", r.getValue());
+    if (r.hasFence()) {
+      fence(r.getFence(), r.getKey());
+    }
+    if (r.getLease() != 0 && (r.getLease() >>> 40) != shardOfKey.applyAsLong(r.getKey())) {
+      throw KvStatuses.failedPrecondition("key " + printable(r.getKey()) + " is not in the shard of lease "
+          + Long.toUnsignedString(r.getLease()) + "; grant the lease with a key of the same shard (a shared"
+          + " hash tag)");
+    }
   }
 
   public void delete(DeleteRequest r) {
     common(r, r.getHeader());
     key("key", r.getKey());
+    if (r.hasFence()) {
+      fence(r.getFence(), r.getKey());
+    }
+  }
+
+  /** A fence is checked by the lock's shard, atomically with the write: the key must live there too. */
+  private void fence(io.kvstore.proto.v1.Fence f, ByteString key) {
+    key("fence.lock", f.getLock());
+    if (shardOfKey.applyAsLong(f.getLock()) != shardOfKey.applyAsLong(key)) {
+      throw KvStatuses.failedPrecondition("key " + printable(key) + " and the fence's lock "
+          + printable(f.getLock()) + " are in different shards; give them a shared hash tag");
+    }
   }
 
   public void compareAndSwap(CompareAndSwapRequest r) {
@@ -127,6 +147,9 @@ public final class RequestValidator {
       throw KvStatuses.invalidArgument("a Txn must name at least one key (in compare, success or failure)");
     }
     long shard = shardOfKey.applyAsLong(keys.get(0));
+    if (r.hasFence()) {
+      fence(r.getFence(), keys.get(0));
+    }
     for (int i = 1; i < keys.size(); i++) {
       if (shardOfKey.applyAsLong(keys.get(i)) != shard) {
         throw KvStatuses.failedPrecondition(

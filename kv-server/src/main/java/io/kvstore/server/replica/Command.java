@@ -3,6 +3,10 @@ package io.kvstore.server.replica;
 import io.kvstore.proto.v1.BatchPutRequest;
 import io.kvstore.proto.v1.CompareAndSwapRequest;
 import io.kvstore.proto.v1.DeleteRequest;
+import io.kvstore.proto.v1.LeaseGrantRequest;
+import io.kvstore.proto.v1.LeaseRevokeRequest;
+import io.kvstore.proto.v1.LockAcquireRequest;
+import io.kvstore.proto.v1.LockReleaseRequest;
 import io.kvstore.proto.v1.PutRequest;
 import io.kvstore.proto.v1.TxnRequest;
 
@@ -22,4 +26,14 @@ public sealed interface Command {
 
   /** The entries of one batch that belong to one shard; written atomically by one log entry. */
   record BatchPut(BatchPutRequest request) implements Command {}
+
+  /** Grants a lease in this shard (lease.proto); its id derives from the entry's index. */
+  record LeaseGrant(LeaseGrantRequest request) implements Command {}
+
+  /** Revokes a lease: a client's Revoke, or the expiry the shard's leader proposes (header without client). */
+  record LeaseRevoke(LeaseRevokeRequest request) implements Command {}
+
+  record LockAcquire(LockAcquireRequest request) implements Command {}
+
+  record LockRelease(LockReleaseRequest request) implements Command {}
 }

@@ -7,6 +7,8 @@ import io.kvstore.proto.v1.Replica;
 import io.kvstore.proto.v1.Shard;
 import io.kvstore.proto.v1.ShardStatus;
 import io.kvstore.server.cache.HotValueCache;
+import io.kvstore.server.lease.LeaseKeeper;
+import io.kvstore.server.lock.LockWaiters;
 import io.kvstore.server.statemachine.EntryCodec;
 import io.kvstore.server.transport.RaftTransportClient;
 import io.kvstore.server.transport.RaftTransportService;
@@ -79,6 +81,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   private final Map<Long, RaftWorker> workerOf = new HashMap<>();
   private final List<RaftWorker> workers = new ArrayList<>();
   private final List<Long> shardIds;
+  private final LockWaiters lockWaiters = new LockWaiters();
   private volatile boolean closed;
 
   private NodeReplicas(long nodeId, String clusterId, NodeStore store, ClusterMap map, ReplicaOptions options,
@@ -98,7 +101,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       return t;
     });
     NodeMetrics metrics = new NodeMetrics(registry, groups::values, store, cache, transportStats);
-    WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks);
+    WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks, lockWaiters);
     this.transportService = new RaftTransportService(clusterId, nodeId, this::deliver, transportStats);
 
     List<Shard> local = localShards(map, nodeId);
@@ -243,6 +246,17 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   public LeaderHint leaderHint(long shardId) {
     GroupReplica g = groups.get(shardId);
     return g == null ? LeaderHint.UNKNOWN : g.leaderHint();
+  }
+
+  @Override
+  public Optional<LeaseKeeper> leases(long shardId) {
+    GroupReplica g = groups.get(shardId);
+    return g == null ? Optional.empty() : Optional.of(g.leaseKeeper());
+  }
+
+  @Override
+  public LockWaiters lockWaiters() {
+    return lockWaiters;
   }
 
   // ---------------------------------------------------------------- node wiring

@@ -54,4 +54,17 @@ public interface ShardReplicas {
    * routing and forwarding, possibly stale.
    */
   LeaderHint leaderHint(long shardId);
+
+  /**
+   * This node's view of a shard's leases (the lease table, and deadlines while its replica leads); empty
+   * when the node has no replica of the shard. For the Lease and Lock services.
+   */
+  default Optional<io.kvstore.server.lease.LeaseKeeper> leases(long shardId) {
+    return Optional.empty();
+  }
+
+  /** The node's callers blocked in Lock.Acquire (lock.proto). */
+  default io.kvstore.server.lock.LockWaiters lockWaiters() {
+    throw new UnsupportedOperationException("these replicas serve no locks");
+  }
 }

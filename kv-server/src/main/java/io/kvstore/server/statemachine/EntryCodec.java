@@ -4,6 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.kvstore.proto.v1.BatchPutRequest;
 import io.kvstore.proto.v1.CompareAndSwapRequest;
 import io.kvstore.proto.v1.DeleteRequest;
+import io.kvstore.proto.v1.LeaseGrantRequest;
+import io.kvstore.proto.v1.LeaseRevokeRequest;
+import io.kvstore.proto.v1.LockAcquireRequest;
+import io.kvstore.proto.v1.LockReleaseRequest;
 import io.kvstore.proto.v1.PutRequest;
 import io.kvstore.proto.v1.TxnRequest;
 import io.kvstore.server.replica.Command;
@@ -24,6 +28,10 @@ public final class EntryCodec {
   static final byte CAS = 3;
   static final byte TXN = 4;
   static final byte BATCH_PUT = 5;
+  static final byte LEASE_GRANT = 6;
+  static final byte LEASE_REVOKE = 7;
+  static final byte LOCK_ACQUIRE = 8;
+  static final byte LOCK_RELEASE = 9;
   private static final int HEADER = 10;
 
   private EntryCodec() {}
@@ -46,9 +54,21 @@ public final class EntryCodec {
     } else if (command instanceof Command.Txn t) {
       tag = TXN;
       body = t.request().toByteArray();
-    } else {
+    } else if (command instanceof Command.BatchPut b) {
       tag = BATCH_PUT;
-      body = ((Command.BatchPut) command).request().toByteArray();
+      body = b.request().toByteArray();
+    } else if (command instanceof Command.LeaseGrant g) {
+      tag = LEASE_GRANT;
+      body = g.request().toByteArray();
+    } else if (command instanceof Command.LeaseRevoke r) {
+      tag = LEASE_REVOKE;
+      body = r.request().toByteArray();
+    } else if (command instanceof Command.LockAcquire a) {
+      tag = LOCK_ACQUIRE;
+      body = a.request().toByteArray();
+    } else {
+      tag = LOCK_RELEASE;
+      body = ((Command.LockRelease) command).request().toByteArray();
     }
     ByteBuffer out = ByteBuffer.allocate(HEADER + body.length);
     out.put(FORMAT).put(tag).putLong(proposedAtMillis).put(body);
@@ -80,6 +100,10 @@ public final class EntryCodec {
         case CAS -> new Command.CompareAndSwap(CompareAndSwapRequest.parseFrom(in));
         case TXN -> new Command.Txn(TxnRequest.parseFrom(in));
         case BATCH_PUT -> new Command.BatchPut(BatchPutRequest.parseFrom(in));
+        case LEASE_GRANT -> new Command.LeaseGrant(LeaseGrantRequest.parseFrom(in));
+        case LEASE_REVOKE -> new Command.LeaseRevoke(LeaseRevokeRequest.parseFrom(in));
+        case LOCK_ACQUIRE -> new Command.LockAcquire(LockAcquireRequest.parseFrom(in));
+        case LOCK_RELEASE -> new Command.LockRelease(LockReleaseRequest.parseFrom(in));
         default -> throw new IllegalStateException("unknown command tag " + tag + " in a log entry");
       };
       return new Decoded(c, at);

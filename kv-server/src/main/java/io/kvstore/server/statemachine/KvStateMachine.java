@@ -8,6 +8,14 @@ import io.kvstore.proto.v1.CompareAndSwapRequest;
 import io.kvstore.proto.v1.CompareAndSwapResponse;
 import io.kvstore.proto.v1.DeleteRequest;
 import io.kvstore.proto.v1.DeleteResponse;
+import io.kvstore.proto.v1.Fence;
+import io.kvstore.proto.v1.LeaseGrantRequest;
+import io.kvstore.proto.v1.LeaseGrantResponse;
+import io.kvstore.proto.v1.LeaseRevokeResponse;
+import io.kvstore.proto.v1.LockAcquireRequest;
+import io.kvstore.proto.v1.LockAcquireResponse;
+import io.kvstore.proto.v1.LockReleaseRequest;
+import io.kvstore.proto.v1.LockReleaseResponse;
 import io.kvstore.proto.v1.GetResponse;
 import io.kvstore.proto.v1.KeyValue;
 import io.kvstore.proto.v1.PutRequest;
@@ -20,7 +28,9 @@ import io.kvstore.proto.v1.TxnResponse;
 import io.kvstore.server.replica.Command;
 import io.kvstore.server.replica.CommandResult;
 import io.kvstore.server.replica.ResultUnknownException;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -40,6 +50,12 @@ import java.util.Map;
  * own writes first. {@link #takeChanges()} hands the overlay to the worker after the batch is written, to
  * update the hot-value cache.
  *
+ * <p>Leases and locks (lease.proto, lock.proto) live in a {@link LeaseTable} and a {@link LockTable},
+ * replicated like the data. A write with a lease attaches its key (and detaches it from any earlier
+ * lease); a lease's revoke or expiry deletes its keys and releases its locks in the same entry. A fenced
+ * write is checked against the lock's last token before anything is written, so the check and the write
+ * are one atomic step (a refused write changes nothing, {@link RefusedException}).
+ *
  * <p>Not thread-safe: one thread applies a shard.
  */
 public final class KvStateMachine {
@@ -49,6 +65,9 @@ public final class KvStateMachine {
   private final long shardId;
   private final ShardReader reader;
   private final SessionTable sessions;
+  private final LeaseTable leases = new LeaseTable();
+  private final LockTable locks = new LockTable();
+  private List<LockTable.Grant> grants = new ArrayList<>();
   private Map<ByteString, StoredValue> overlay = new LinkedHashMap<>();
 
   public KvStateMachine(long shardId, ShardReader reader, SessionTable sessions) {
@@ -59,6 +78,31 @@ public final class KvStateMachine {
 
   public SessionTable sessions() {
     return sessions;
+  }
+
+  /** The shard's leases; readable from any thread (see {@link LeaseTable}). */
+  public LeaseTable leases() {
+    return leases;
+  }
+
+  /** Replaces the leases and locks with the shard's stored records (start-up, snapshot install). */
+  public void loadCoordination(Iterable<Map.Entry<byte[], byte[]>> records) {
+    leases.load(records);
+    locks.load(records);
+  }
+
+  /** A lock handed to a lease that waited for it, by an entry applied since the last call. */
+  public record LockGrant(ByteString name, long lease, long token) {}
+
+  /** The hand-offs since the last call (tell them to callers only once their batch is written). */
+  public List<LockGrant> takeLockGrants() {
+    if (grants.isEmpty()) {
+      return List.of();
+    }
+    List<LockGrant> out = new ArrayList<>(grants.size());
+    grants.forEach(g -> out.add(new LockGrant(g.name(), g.lease(), g.token())));
+    grants = new ArrayList<>();
+    return out;
   }
 
   /**
@@ -83,16 +127,10 @@ public final class KvStateMachine {
       }
     }
     CommandResult result;
-    if (command instanceof Command.Put p) {
-      result = new CommandResult.Put(put(index, p.request(), writer));
-    } else if (command instanceof Command.Delete d) {
-      result = new CommandResult.Delete(delete(index, d.request(), writer));
-    } else if (command instanceof Command.CompareAndSwap c) {
-      result = new CommandResult.CompareAndSwap(cas(index, c.request(), writer));
-    } else if (command instanceof Command.Txn t) {
-      result = new CommandResult.Txn(txn(index, t.request(), writer));
-    } else {
-      result = new CommandResult.BatchPut(batchPut(index, ((Command.BatchPut) command).request(), writer));
+    try {
+      result = dispatch(index, command, writer);
+    } catch (RefusedException refused) {
+      return new Outcome.Refused(refused);
     }
     if (client != 0) {
       sessions.record(client, header.getSequence(), result, index, proposedAtMillis, writer);
@@ -113,13 +151,110 @@ public final class KvStateMachine {
   /** Forgets the overlay of a round whose batch was not written. */
   public void discardChanges() {
     overlay.clear();
+    grants.clear();
   }
 
   // ---------------------------------------------------------------- commands
 
+  /** Applies one command; a {@link RefusedException} is thrown before anything is written. */
+  private CommandResult dispatch(long index, Command command, ShardWriter writer) {
+    if (command instanceof Command.Put p) {
+      checkFence(p.request().hasFence() ? p.request().getFence() : null);
+      checkLease(p.request().getLease(), p.request().getKey());
+      return new CommandResult.Put(put(index, p.request(), writer));
+    } else if (command instanceof Command.Delete d) {
+      checkFence(d.request().hasFence() ? d.request().getFence() : null);
+      return new CommandResult.Delete(delete(index, d.request(), writer));
+    } else if (command instanceof Command.CompareAndSwap c) {
+      return new CommandResult.CompareAndSwap(cas(index, c.request(), writer));
+    } else if (command instanceof Command.Txn t) {
+      checkFence(t.request().hasFence() ? t.request().getFence() : null);
+      return new CommandResult.Txn(txn(index, t.request(), writer));
+    } else if (command instanceof Command.BatchPut b) {
+      return new CommandResult.BatchPut(batchPut(index, b.request(), writer));
+    } else if (command instanceof Command.LeaseGrant g) {
+      return new CommandResult.LeaseGrant(grant(index, g.request(), writer));
+    } else if (command instanceof Command.LeaseRevoke r) {
+      return new CommandResult.LeaseRevoke(revoke(index, r.request().getId(), writer));
+    } else if (command instanceof Command.LockAcquire a) {
+      return new CommandResult.LockAcquire(acquire(index, a.request(), writer));
+    }
+    return new CommandResult.LockRelease(release(index, ((Command.LockRelease) command).request(), writer));
+  }
+
+  private void checkFence(Fence fence) {
+    if (fence == null) {
+      return;
+    }
+    String why = locks.fenceRefusal(fence.getLock(), fence.getToken());
+    if (why != null) {
+      throw new RefusedException(RefusedException.Reason.FAILED_PRECONDITION, "shard " + shardId + ": " + why);
+    }
+  }
+
+  private void checkLease(long lease, ByteString key) {
+    if (lease == 0) {
+      return;
+    }
+    if (LeaseTable.shardOf(lease) != shardId) {
+      throw new RefusedException(RefusedException.Reason.FAILED_PRECONDITION, "key '" + key.toStringUtf8()
+          + "' is in shard " + shardId + " but lease " + Long.toUnsignedString(lease) + " lives in shard "
+          + LeaseTable.shardOf(lease) + "; grant the lease with a key of the same shard (a shared hash tag)");
+    }
+    if (leases.get(lease) == null) {
+      throw new RefusedException(RefusedException.Reason.FAILED_PRECONDITION, "lease "
+          + Long.toUnsignedString(lease) + " is unknown in shard " + shardId + " (expired or revoked); key '"
+          + key.toStringUtf8() + "' not written");
+    }
+  }
+
+  private LeaseGrantResponse grant(long index, LeaseGrantRequest r, ShardWriter w) {
+    long id = LeaseTable.leaseId(shardId, index);
+    leases.grant(id, r.getTtlMillis(), w);
+    return LeaseGrantResponse.newBuilder().setId(id).setTtlMillis(r.getTtlMillis()).build();
+  }
+
+  /** Revoke or expiry: the keys go, the locks are handed on, all at this entry's index. */
+  private LeaseRevokeResponse revoke(long index, long id, ShardWriter w) {
+    if (leases.get(id) == null) {
+      throw new RefusedException(RefusedException.Reason.NOT_FOUND, "lease " + Long.toUnsignedString(id)
+          + " is unknown in shard " + shardId + " (never granted, expired or revoked)");
+    }
+    int deleted = 0;
+    for (ByteString key : leases.remove(id, w)) {
+      StoredValue cur = read(key);
+      if (cur != null && cur.lease() == id) {
+        w.delete(key.toByteArray());
+        overlay.put(key, TOMBSTONE);
+        deleted++;
+      }
+    }
+    locks.leaseGone(index, id, w, grants);
+    return LeaseRevokeResponse.newBuilder().setKeysDeleted(deleted).setVersion(index).build();
+  }
+
+  private LockAcquireResponse acquire(long index, LockAcquireRequest r, ShardWriter w) {
+    requireLease(r.getLease());
+    LockTable.Acquired a = locks.acquire(index, r.getName(), r.getLease(), r.getWait(), w);
+    return LockAcquireResponse.newBuilder().setAcquired(a.acquired()).setToken(a.token())
+        .setHolderLease(a.acquired() ? 0 : a.holderLease()).build();
+  }
+
+  private LockReleaseResponse release(long index, LockReleaseRequest r, ShardWriter w) {
+    boolean held = locks.release(index, r.getName(), r.getLease(), w, grants);
+    return LockReleaseResponse.newBuilder().setReleased(held).setVersion(index).build();
+  }
+
+  private void requireLease(long lease) {
+    if (leases.get(lease) == null) {
+      throw new RefusedException(RefusedException.Reason.NOT_FOUND, "lease " + Long.toUnsignedString(lease)
+          + " is unknown in shard " + shardId + " (never granted here, expired or revoked)");
+    }
+  }
+
   private PutResponse put(long index, PutRequest r, ShardWriter w) {
     StoredValue prev = read(r.getKey());
-    write(r.getKey(), r.getValue(), index, prev, w);
+    write(r.getKey(), r.getValue(), index, prev, r.getLease(), w);
     PutResponse.Builder out = PutResponse.newBuilder().setVersion(index);
     if (r.getPrevKv() && prev != null) {
       out.setPrevKv(prev.toKeyValue(r.getKey(), false));
@@ -131,7 +266,7 @@ public final class KvStateMachine {
     StoredValue prev = read(r.getKey());
     DeleteResponse.Builder out = DeleteResponse.newBuilder().setVersion(index).setDeleted(prev != null);
     if (prev != null) {
-      remove(r.getKey(), w);
+      remove(r.getKey(), prev, w);
       if (r.getPrevKv()) {
         out.setPrevKv(prev.toKeyValue(r.getKey(), false));
       }
@@ -149,7 +284,7 @@ public final class KvStateMachine {
     };
     CompareAndSwapResponse.Builder out = CompareAndSwapResponse.newBuilder().setSucceeded(holds).setVersion(index);
     if (holds) {
-      write(r.getKey(), r.getNewValue(), index, cur, w);
+      write(r.getKey(), r.getNewValue(), index, cur, 0, w);
     } else if (cur != null) {
       out.setCurrent(cur.toKeyValue(r.getKey(), false));
     }
@@ -178,13 +313,13 @@ public final class KvStateMachine {
         }
         case PUT -> {
           StoredValue prev = read(op.getPut().getKey());
-          write(op.getPut().getKey(), op.getPut().getValue(), index, prev, w);
+          write(op.getPut().getKey(), op.getPut().getValue(), index, prev, 0, w);
           res.setPut(PutResponse.newBuilder().setVersion(index));
         }
         case DELETE -> {
           StoredValue prev = read(op.getDelete().getKey());
           if (prev != null) {
-            remove(op.getDelete().getKey(), w);
+            remove(op.getDelete().getKey(), prev, w);
           }
           res.setDelete(DeleteResponse.newBuilder().setVersion(index).setDeleted(prev != null));
         }
@@ -221,7 +356,7 @@ public final class KvStateMachine {
   private BatchPutResponse batchPut(long index, BatchPutRequest r, ShardWriter w) {
     BatchPutResponse.Builder out = BatchPutResponse.newBuilder();
     for (KeyValue kv : r.getKvsList()) {
-      write(kv.getKey(), kv.getValue(), index, read(kv.getKey()), w);
+      write(kv.getKey(), kv.getValue(), index, read(kv.getKey()), 0, w);
       out.addVersions(index);
     }
     return out.build();
@@ -237,13 +372,23 @@ public final class KvStateMachine {
     return reader.get(key);
   }
 
-  private void write(ByteString key, ByteString value, long index, StoredValue prev, ShardWriter w) {
-    StoredValue v = new StoredValue(value, index, prev == null ? index : prev.createVersion());
+  /** Writes a key; {@code lease} (0: none) replaces whatever lease the key had. */
+  private void write(ByteString key, ByteString value, long index, StoredValue prev, long lease, ShardWriter w) {
+    if (prev != null && prev.lease() != 0 && prev.lease() != lease) {
+      leases.detach(prev.lease(), key, w);
+    }
+    if (lease != 0) {
+      leases.attach(lease, key, w);
+    }
+    StoredValue v = new StoredValue(value, index, prev == null ? index : prev.createVersion(), lease);
     w.put(key.toByteArray(), v.encode());
     overlay.put(key, v);
   }
 
-  private void remove(ByteString key, ShardWriter w) {
+  private void remove(ByteString key, StoredValue prev, ShardWriter w) {
+    if (prev != null && prev.lease() != 0) {
+      leases.detach(prev.lease(), key, w);
+    }
     w.delete(key.toByteArray());
     overlay.put(key, TOMBSTONE);
   }
@@ -257,7 +402,15 @@ public final class KvStateMachine {
       return s.request().getHeader();
     } else if (c instanceof Command.Txn t) {
       return t.request().getHeader();
+    } else if (c instanceof Command.BatchPut b) {
+      return b.request().getHeader();
+    } else if (c instanceof Command.LeaseGrant g) {
+      return g.request().getHeader();
+    } else if (c instanceof Command.LeaseRevoke r) {
+      return r.request().getHeader();
+    } else if (c instanceof Command.LockAcquire a) {
+      return a.request().getHeader();
     }
-    return ((Command.BatchPut) c).request().getHeader();
+    return ((Command.LockRelease) c).request().getHeader();
   }
 }

@@ -6,20 +6,33 @@ import java.nio.ByteBuffer;
 
 /**
  * A user key's value as the state machine stores it in RocksDB: {@code version(8) createVersion(8) value},
- * integers big-endian. Both versions are log indexes of the key's shard (kv.proto, "Versions").
+ * integers big-endian; a key attached to a lease is stored as {@code version(8) createVersion|2^63 (8)
+ * lease(8) value}. Versions are log indexes (below 2^63), so the top bit of the second word is free to mark
+ * the lease word, and records written before leases existed read unchanged.
  *
  * @param value the value bytes (never null; may be empty)
  * @param version the index of the entry that last wrote the key
  * @param createVersion the index of the entry that created it (first write since it was last absent)
+ * @param lease the lease the key is attached to (0: none)
  */
-public record StoredValue(ByteString value, long version, long createVersion) {
+public record StoredValue(ByteString value, long version, long createVersion, long lease) {
   private static final int HEADER = 16;
+  private static final long LEASE_FLAG = Long.MIN_VALUE;
+
+  public StoredValue(ByteString value, long version, long createVersion) {
+    this(value, version, createVersion, 0);
+  }
 
   public byte[] encode() {
-    byte[] out = new byte[HEADER + value.size()];
+    int header = lease == 0 ? HEADER : HEADER + 8;
+    byte[] out = new byte[header + value.size()];
     ByteBuffer b = ByteBuffer.wrap(out);
-    b.putLong(version).putLong(createVersion);
-    value.copyTo(out, HEADER);
+    if (lease == 0) {
+      b.putLong(version).putLong(createVersion);
+    } else {
+      b.putLong(version).putLong(createVersion | LEASE_FLAG).putLong(lease);
+    }
+    value.copyTo(out, header);
     return out;
   }
 
@@ -31,7 +44,15 @@ public record StoredValue(ByteString value, long version, long createVersion) {
     ByteBuffer b = ByteBuffer.wrap(raw);
     long version = b.getLong();
     long create = b.getLong();
-    return new StoredValue(ByteString.copyFrom(raw, HEADER, raw.length - HEADER), version, create);
+    if ((create & LEASE_FLAG) == 0 || create == -1) {
+      return new StoredValue(ByteString.copyFrom(raw, HEADER, raw.length - HEADER), version, create, 0);
+    }
+    if (raw.length < HEADER + 8) {
+      throw new IllegalStateException("stored value of " + raw.length + " bytes is shorter than its lease header");
+    }
+    long lease = b.getLong();
+    return new StoredValue(ByteString.copyFrom(raw, HEADER + 8, raw.length - HEADER - 8), version,
+        create & ~LEASE_FLAG, lease);
   }
 
   /** Approximate heap footprint, for the cache's weigher. */
@@ -40,7 +61,8 @@ public record StoredValue(ByteString value, long version, long createVersion) {
   }
 
   public KeyValue toKeyValue(ByteString key, boolean keysOnly) {
-    KeyValue.Builder kv = KeyValue.newBuilder().setKey(key).setVersion(version).setCreateVersion(createVersion);
+    KeyValue.Builder kv = KeyValue.newBuilder().setKey(key).setVersion(version).setCreateVersion(createVersion)
+        .setLease(lease);
     if (!keysOnly) {
       kv.setValue(value);
     }

@@ -18,6 +18,10 @@ import io.kvstore.raft.proto.Message;
 import io.kvstore.raft.proto.MessageType;
 import io.kvstore.raft.proto.SnapshotChunk;
 import io.kvstore.raft.proto.SnapshotMetadata;
+import io.kvstore.proto.v1.LeaseRevokeRequest;
+import io.kvstore.server.lease.LeaseKeeper;
+import io.kvstore.server.replica.Command;
+import io.kvstore.server.replica.CommandResult;
 import io.kvstore.server.replica.LeaderHint;
 import io.kvstore.server.replica.NotLeaderException;
 import io.kvstore.server.replica.ReadView;
@@ -67,6 +71,7 @@ public final class GroupReplica {
   private final GroupStorage storage;
   private final RawNode raw;
   private final KvStateMachine sm;
+  private final LeaseKeeper leaseKeeper;
   /** Readers share it; a snapshot install takes it alone (the store shows a half-replaced shard meanwhile). */
   private final ReentrantReadWriteLock installLock = new ReentrantReadWriteLock();
 
@@ -134,9 +139,12 @@ public final class GroupReplica {
     this.ctx = ctx;
     this.storage = ctx.store().group(shardId);
     SessionTable sessions = new SessionTable(ctx.options().sessions());
-    sessions.load(systemRecords());
+    List<Map.Entry<byte[], byte[]>> records = systemRecords();
+    sessions.load(records);
     this.sm = new KvStateMachine(shardId, key -> ShardReadView.read(ctx.store(), ctx.cache(), shardId, key),
         sessions);
+    sm.loadCoordination(records);
+    this.leaseKeeper = new LeaseKeeper(sm.leases(), System::nanoTime);
     this.applied = storage.appliedIndex();
     this.lastCompaction = storage.firstIndex() - 1;
     Config config = Config.builder(ctx.nodeId())
@@ -182,6 +190,11 @@ public final class GroupReplica {
 
   public Throwable failure() {
     return failure;
+  }
+
+  /** The shard's leases and, while this replica leads, their deadlines (any thread). */
+  public LeaseKeeper leaseKeeper() {
+    return leaseKeeper;
   }
 
   long logEntries() {
@@ -272,6 +285,9 @@ public final class GroupReplica {
     }
     ticks++;
     raw.tick();
+    for (long due : leaseKeeper.onTick(role == Role.LEADER ? term : 0)) {
+      proposeExpiry(due);
+    }
     Iterator<Map.Entry<Long, ReadBatch>> it = awaitingIndex.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<Long, ReadBatch> e = it.next();
@@ -290,6 +306,18 @@ public final class GroupReplica {
         }
       }
     }
+  }
+
+  /**
+   * The leader decided a lease's deadline passed: its expiry goes through the log like any write
+   * (lease.proto, "Expiry"), so every replica deletes the same keys at the same index.
+   */
+  private void proposeExpiry(long leaseId) {
+    CompletableFuture<CommandResult> f = new CompletableFuture<>();
+    f.whenComplete((r, e) -> leaseKeeper.expiryFinished(leaseId));
+    outstanding.incrementAndGet();
+    propose(new Proposal(EntryCodec.encode(new Command.LeaseRevoke(
+        LeaseRevokeRequest.newBuilder().setId(leaseId).build()), System.currentTimeMillis()), f));
   }
 
   // ---------------------------------------------------------------- loop thread: one Ready
@@ -389,7 +417,9 @@ public final class GroupReplica {
     }
     closeIncoming();
     sm.discardChanges();
-    sm.sessions().load(systemRecords());
+    List<Map.Entry<byte[], byte[]>> records = systemRecords();
+    sm.sessions().load(records);
+    sm.loadCoordination(records);
     applied = snap.getIndex();
     lastCompaction = snap.getIndex();
     closeOutgoing();
@@ -477,6 +507,10 @@ public final class GroupReplica {
     if (changed) {
       applied = readyApplied;
       ctx.cache().endWrite(shardId, sm.takeChanges());
+      List<KvStateMachine.LockGrant> grants = sm.takeLockGrants();
+      if (!grants.isEmpty()) {
+        completions.add(() -> ctx.lockWaiters().granted(shardId, grants));
+      }
     }
     for (Proposal p : results) {
       outstanding.decrementAndGet();

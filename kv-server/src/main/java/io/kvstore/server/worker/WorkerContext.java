@@ -1,6 +1,7 @@
 package io.kvstore.server.worker;
 
 import io.kvstore.server.cache.HotValueCache;
+import io.kvstore.server.lock.LockWaiters;
 import io.kvstore.server.replica.ReplicaOptions;
 import io.kvstore.storage.NodeStore;
 import java.util.concurrent.Executor;
@@ -10,6 +11,7 @@ import java.util.concurrent.Executor;
  *
  * @param callbacks where futures handed to callers are completed, so a caller's callback can never stall
  *     a worker loop
+ * @param lockWaiters callers blocked in Lock.Acquire on this node, told of hand-offs after apply
  */
 public record WorkerContext(
     long nodeId,
@@ -17,4 +19,5 @@ public record WorkerContext(
     NodeStore store,
     HotValueCache cache,
     NodeMetrics metrics,
-    Executor callbacks) {}
+    Executor callbacks,
+    LockWaiters lockWaiters) {}
