@@ -146,6 +146,7 @@ public final class BenchMain implements Callable<Integer> {
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
     List<RunResult> results = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
     EtcdCluster etcd = null;
     List<BenchTarget> targets = new ArrayList<>();
     try {
@@ -185,9 +186,15 @@ public final class BenchMain implements Callable<Integer> {
             console.printf("%-8s loading %,d keys of %d bytes...%n", target.name(), keys, valueSize);
             KeyLoader.load(target, keySpace, Math.max(64, config.inFlight()), Duration.ofMinutes(10), seed);
           }
-          RunResult r = new LoadRun(target, config, keySpace, chooser, progress).run();
-          results.add(r);
-          console.println(summaryLine(r));
+          try {
+            RunResult r = new LoadRun(target, config, keySpace, chooser, progress).run();
+            results.add(r);
+            console.println(summaryLine(r));
+          } catch (IllegalStateException e) { // requests still in flight long after the run: say so, go on
+            String failure = target.name() + " " + config.label() + " failed: " + e.getMessage();
+            console.println(failure);
+            failures.add(failure);
+          }
         }
       }
     } finally {
@@ -207,6 +214,7 @@ public final class BenchMain implements Callable<Integer> {
         + "; shared with other builds and processes: see the machine CPU busy column");
     context.add("command: " + System.getProperty("bench.command",
         "bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs())));
+    context.addAll(failures);
     String md = MarkdownReport.render(context, results, comparison);
     Files.writeString(outDir.resolve("results.md"), md, StandardCharsets.UTF_8);
     Files.writeString(outDir.resolve("results.csv"), CsvReport.render(results), StandardCharsets.UTF_8);
@@ -222,7 +230,7 @@ public final class BenchMain implements Callable<Integer> {
     console.println();
     console.println("Written: " + outDir.resolve("results.md") + ", " + outDir.resolve("results.csv") + ", "
         + outDir.resolve("chart.svg"));
-    return results.stream().anyMatch(r -> r.operations() == 0) ? 1 : 0;
+    return !failures.isEmpty() || results.stream().anyMatch(r -> r.operations() == 0) ? 1 : 0;
   }
 
   /**
