@@ -23,7 +23,7 @@ class GeneratedHistoriesTest {
     private final LinearizabilityChecker checker = new LinearizabilityChecker(SearchBudget.defaults(), 2);
 
     static LongStream seeds() {
-        return LongStream.rangeClosed(1, 120);
+        return LongStream.rangeClosed(1, 80);
     }
 
     /** Many more seeds, for {@code mvn -Psoak}. */
