@@ -108,6 +108,15 @@ class ReportWriterTest {
         assertThat(Files.readString(out.resolve("report.html"))).contains("lost writes: &quot;e120&quot;");
     }
 
+    @Test
+    void emptyHistoryStillGetsAReport() throws IOException {
+        History empty = History.of(List.of());
+        ReportWriter.write(dir, "nothing happened", empty, List.of(new FaultWindow("pause n1", 5, 10)),
+                new LinearizabilityChecker().check(empty));
+        assertThat(Files.readAllLines(dir.resolve("verdict.txt")).get(0)).isEqualTo("valid");
+        assertThat(Files.readString(dir.resolve("report.html"))).contains("<svg", "pause n1");
+    }
+
     /** Leaves the example where a person (or a headless browser) can open it. */
     @Test
     void writesExampleIntoTarget() throws IOException {
