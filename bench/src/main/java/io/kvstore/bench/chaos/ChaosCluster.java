@@ -38,6 +38,11 @@ final class ChaosCluster implements AutoCloseable {
   private final Map<Integer, Long> installedBeforeRestarts = new java.util.concurrent.ConcurrentHashMap<>();
 
   ChaosCluster(Path dir, int nodeCount, int shards, Network network) throws IOException {
+    this(dir, nodeCount, shards, network, true);
+  }
+
+  /** @param leaseReads whether the nodes serve reads from the Raft leader lease ({@code --lease-reads}) */
+  ChaosCluster(Path dir, int nodeCount, int shards, Network network, boolean leaseReads) throws IOException {
     this.network = network;
     List<Integer> ports = new ArrayList<>();
     for (int i = 1; i <= nodeCount; i++) {
@@ -50,13 +55,15 @@ final class ChaosCluster implements AutoCloseable {
       endpoints.add(e);
       initial.append(i == 1 ? "" : ",").append(i).append('=').append(e.host()).append(':').append(e.port());
     }
-    List<String> common = List.of(
+    List<String> common = new ArrayList<>(List.of(
         "--initial-cluster", initial.toString(),
         "--shards", Integer.toString(shards),
         "--replication", Integer.toString(Math.min(3, nodeCount)),
         "--snapshot-entries", Integer.toString(SNAPSHOT_ENTRIES),
-        "--lease-reads",
-        "--shutdown-timeout-ms", "2000");
+        "--shutdown-timeout-ms", "2000"));
+    if (leaseReads) {
+      common.add("--lease-reads");
+    }
     for (int i = 1; i <= nodeCount; i++) {
       List<String> flags = new ArrayList<>(common);
       flags.addAll(List.of("--metrics-port", Integer.toString(metricsPorts.get(i - 1))));

@@ -18,9 +18,11 @@ import java.util.Set;
  * @param timing     fault timing
  * @param opDeadline deadline of one client call (all its retries); an operation past it is INFO
  * @param thinkMs    mean pause of a client between operations (0: none)
+ * @param leaseReads whether nodes run with {@code --lease-reads} (the Raft leader lease answers reads)
  */
 record ChaosConfig(String workload, Duration duration, Set<FaultKind> faults, int clients, long seed, int nodes,
-                   int shards, Path out, Nemesis.Timing timing, Duration opDeadline, long thinkMs) {
+                   int shards, Path out, Nemesis.Timing timing, Duration opDeadline, long thinkMs,
+                   boolean leaseReads) {
 
   ChaosConfig {
     if (!workload.equals("register") && !workload.equals("set")) {
@@ -41,21 +43,26 @@ record ChaosConfig(String workload, Duration duration, Set<FaultKind> faults, in
   /** Defaults for everything but workload, time, faults, clients, seed and folder. */
   static ChaosConfig of(String workload, Duration duration, Set<FaultKind> faults, int clients, long seed, Path out) {
     return new ChaosConfig(workload, duration, faults, clients, seed, 3, 4, out, Nemesis.Timing.DEFAULT,
-        Duration.ofSeconds(6), 5);
+        Duration.ofSeconds(6), 5, true);
   }
 
   ChaosConfig withOut(Path newOut) {
     return new ChaosConfig(workload, duration, faults, clients, seed, nodes, shards, newOut, timing, opDeadline,
-        thinkMs);
+        thinkMs, leaseReads);
   }
 
   ChaosConfig withSeed(long newSeed) {
     return new ChaosConfig(workload, duration, faults, clients, newSeed, nodes, shards, out, timing, opDeadline,
-        thinkMs);
+        thinkMs, leaseReads);
+  }
+
+  ChaosConfig withLeaseReads(boolean on) {
+    return new ChaosConfig(workload, duration, faults, clients, seed, nodes, shards, out, timing, opDeadline,
+        thinkMs, on);
   }
 
   ChaosConfig withTiming(Nemesis.Timing newTiming) {
     return new ChaosConfig(workload, duration, faults, clients, seed, nodes, shards, out, newTiming, opDeadline,
-        thinkMs);
+        thinkMs, leaseReads);
   }
 }

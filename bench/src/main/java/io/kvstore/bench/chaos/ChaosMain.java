@@ -61,6 +61,11 @@ public final class ChaosMain implements Callable<Integer> {
       description = "Mean pause of a client between operations (default: ${DEFAULT-VALUE}).")
   long thinkMs;
 
+  @Option(names = "--lease-reads", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Nodes serve reads from the Raft leader lease (--lease-reads); --no-lease-reads: every read"
+          + " does a ReadIndex round (default: on).")
+  boolean leaseReads;
+
   @Option(names = "--out", description = "Run folder (default: bench/results/chaos-<UTC time>; with --runs, one"
       + " sub-folder per run).")
   Path out;
@@ -106,7 +111,7 @@ public final class ChaosMain implements Callable<Integer> {
       ChaosConfig config;
       try {
         config = new ChaosConfig(workload, Duration.ofSeconds(seconds), kinds, clients, seed + i, nodes, shards,
-            folder, Nemesis.Timing.DEFAULT, Duration.ofMillis(opTimeoutMs), thinkMs);
+            folder, Nemesis.Timing.DEFAULT, Duration.ofMillis(opTimeoutMs), thinkMs, leaseReads);
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
         return 64;

@@ -58,13 +58,15 @@ final class ChaosRun {
     String networkText = network instanceof NamespaceNetwork ns ? ns.describe() : "loopback (127.0.0.1), no partitions";
     boolean keepData = false;
     try {
-      log.printf("chaos: %s workload, %d s, faults %s, %d clients, seed %d; %d nodes, %s%n", config.workload(),
-          config.duration().toSeconds(), config.faults(), config.clients(), config.seed(), config.nodes(), networkText);
-      cluster = new ChaosCluster(data, config.nodes(), config.shards(), network);
+      log.printf("chaos: %s workload, %d s, faults %s, %d clients, seed %d; %d nodes, lease reads %s, %s%n",
+          config.workload(), config.duration().toSeconds(), config.faults(), config.clients(), config.seed(),
+          config.nodes(), config.leaseReads() ? "on" : "off", networkText);
+      cluster = new ChaosCluster(data, config.nodes(), config.shards(), network, config.leaseReads());
       cluster.awaitReady(Duration.ofMinutes(2));
       HistoryRecorder recorder = new HistoryRecorder();
       Workload workload = config.workload().equals("register")
-          ? new RegisterWorkload(Math.max(2, config.clients() / 2), 150, config.thinkMs())
+          ? new RegisterWorkload(Math.max(2, config.clients() / 2), 150, config.thinkMs(),
+              new DirectReads(cluster.endpoints(), Duration.ofSeconds(2)))
           : new SetWorkload(2, config.thinkMs());
       Nemesis nemesis = new Nemesis(cluster, config.faults(), random.nextLong(), config.timing(), recorder::now);
 
@@ -112,6 +114,7 @@ final class ChaosRun {
           t.join(config.opDeadline().toMillis() + 30_000);
         }
         clients.forEach(KvClient::close);
+        workload.close();
       }
       if (nemesis.error() != null) {
         throw new IllegalStateException("fault injection failed: " + nemesis.error(), nemesis.error());
@@ -132,15 +135,21 @@ final class ChaosRun {
       Map<String, String> facts = new LinkedHashMap<>();
       facts.put("command", "scripts/chaos --time " + config.duration().toSeconds() + " --faults "
           + String.join(",", config.faults().stream().map(FaultKind::cliName).sorted().toList()) + " --workload "
-          + config.workload() + " --clients " + config.clients() + " --seed " + config.seed());
+          + config.workload() + " --clients " + config.clients() + " --seed " + config.seed()
+          + (config.leaseReads() ? "" : " --no-lease-reads"));
       facts.put("cluster", config.nodes() + " nodes (child JVMs), " + config.shards() + " shards, snapshots every "
-          + ChaosCluster.SNAPSHOT_ENTRIES + " entries, LEASE reads on");
+          + ChaosCluster.SNAPSHOT_ENTRIES + " entries, " + (config.leaseReads()
+          ? "--lease-reads on (the leader lease answers reads)" : "--lease-reads off (every read does ReadIndex)"));
       facts.put("network", networkText);
       facts.put("faults injected", nemesis.counts().toString());
       facts.put("node starts", cluster.nodes().stream().map(n -> "n" + n.id() + "×" + n.starts()).toList().toString());
       facts.put("snapshot index per node at the end", snapshots.toString());
       facts.put("snapshots installed by followers (InstallSnapshot)", Long.toString(installed));
       ReportWriter.write(config.out(), "chaos: " + config.workload() + " workload", facts, history, windows, result);
+      List<String> notes = workload.notes();
+      if (!notes.isEmpty()) {
+        Files.write(config.out().resolve("notes.jsonl"), notes);
+      }
       if (result.verdict() != Verdict.VALID) {
         keepData = true;
         copyNodeLogs(data, config.out());

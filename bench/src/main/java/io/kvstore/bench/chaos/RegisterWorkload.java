@@ -12,6 +12,7 @@ import io.kvstore.proto.v1.Consistency;
 import io.kvstore.proto.v1.GetResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +29,10 @@ import java.util.function.BooleanSupplier;
  * has seen {@code opsPerKey} operations is replaced by a fresh one ({@code chaos-r<slot>-<generation>}),
  * which keeps each key's history small enough for the linearizability search. A CAS expects the value
  * last seen on that key (by any client), or expects the key absent (version 0) while none was seen.
+ *
+ * <p>Half of the LEASE reads skip the routing client and go straight to one node chosen at random, in one
+ * attempt ({@link DirectReads}): after a pause, the woken former leader gets reads from clients that did
+ * not see it go away, and must not answer them from a lease that has run out.
  */
 final class RegisterWorkload implements Workload {
   private final int opsPerKey;
@@ -36,8 +41,11 @@ final class RegisterWorkload implements Workload {
   private final AtomicInteger[] generation;
   private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
   private final AtomicLong issued = new AtomicLong();
+  private final DirectReads direct;
+  private final java.util.Queue<String> notes = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-  RegisterWorkload(int slots, int opsPerKey, long thinkMs) {
+  RegisterWorkload(int slots, int opsPerKey, long thinkMs, DirectReads direct) {
+    this.direct = direct;
     this.opsPerKey = opsPerKey;
     this.thinkMs = thinkMs;
     this.used = new AtomicInteger[slots];
@@ -81,8 +89,12 @@ final class RegisterWorkload implements Workload {
       if (dice < 40) {
         Consistency c = dice < 25 ? Consistency.CONSISTENCY_LINEARIZABLE : Consistency.CONSISTENCY_LEASE;
         HistoryRecorder.Pending p = recorder.invokeGet(client, key);
+        int node = c == Consistency.CONSISTENCY_LEASE && random.nextBoolean() ? random.nextInt(direct.nodes()) : -1;
+        long invoked = recorder.now();
         try {
-          GetResponse r = kv.get(k, c).join();
+          GetResponse r = node >= 0 ? direct.get(node, k, c) : kv.get(k, c).join();
+          note(client, key, c, node, invoked, recorder.now(), "ok", r.getFound()
+              ? r.getKv().getValue().toString(StandardCharsets.UTF_8) : null, r);
           String v = r.getFound() ? r.getKv().getValue().toString(StandardCharsets.UTF_8) : null;
           p.okGet(v);
           if (v != null) {
@@ -90,6 +102,7 @@ final class RegisterWorkload implements Workload {
           }
         } catch (RuntimeException e) {
           Outcomes.readFailed(p, e);
+          note(client, key, c, node, invoked, recorder.now(), "fail", null, null);
         }
       } else {
         String value = "c" + client + "-" + (n++);
@@ -125,6 +138,37 @@ final class RegisterWorkload implements Workload {
         TimeUnit.MILLISECONDS.sleep(random.nextLong(2 * thinkMs + 1));
       }
     }
+  }
+
+  /**
+   * One line per read: its consistency, where it was sent (a node, or "router" for the routing client) and
+   * which node, term and shard answered, so an anomalous read can be traced to the replica that served it.
+   */
+  private void note(int client, String key, Consistency c, int node, long invoked, long completed, String outcome,
+                    String value, GetResponse r) {
+    StringBuilder b = new StringBuilder("{\"client\":").append(client).append(",\"key\":\"").append(key)
+        .append("\",\"consistency\":\"").append(c == Consistency.CONSISTENCY_LEASE ? "lease" : "linearizable")
+        .append("\",\"sent_to\":").append(node < 0 ? "\"router\"" : Integer.toString(node + 1))
+        .append(",\"invoke_ns\":")
+        .append(invoked).append(",\"complete_ns\":").append(completed).append(",\"outcome\":\"").append(outcome)
+        .append('"');
+    if (r != null) {
+      b.append(",\"value\":").append(value == null ? "null" : "\"" + value + "\"")
+          .append(",\"answered_by\":").append(r.getHeader().getNodeId())
+          .append(",\"term\":").append(r.getHeader().getTerm())
+          .append(",\"shard\":").append(r.getHeader().getShardId());
+    }
+    notes.add(b.append('}').toString());
+  }
+
+  @Override
+  public List<String> notes() {
+    return List.copyOf(notes);
+  }
+
+  @Override
+  public void close() {
+    direct.close();
   }
 
   @Override

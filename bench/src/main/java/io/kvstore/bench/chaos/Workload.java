@@ -35,4 +35,13 @@ interface Workload {
 
   /** Operations issued so far (for progress lines). */
   long issued();
+
+  /** Lines for {@code notes.jsonl} in the run folder: details the history format has no room for. */
+  default java.util.List<String> notes() {
+    return java.util.List.of();
+  }
+
+  /** Releases what the workload holds (connections). */
+  default void close() {
+  }
 }
