@@ -19,6 +19,7 @@ import io.kvstore.server.grpc.ForwardingMarker;
 import io.kvstore.server.grpc.KvService;
 import io.kvstore.server.grpc.LeaseService;
 import io.kvstore.server.grpc.LockService;
+import io.kvstore.server.grpc.WatchService;
 import io.kvstore.server.grpc.NodeInternalService;
 import io.kvstore.server.grpc.NotReadyService;
 import io.kvstore.server.grpc.PeerChannels;
@@ -276,6 +277,7 @@ public final class Node implements AutoCloseable {
     services.addService(new NodeInternalService(config.nodeId(), map, replicas, executor));
     services.addService(new LeaseService(config.nodeId(), map, replicas, channels, executor));
     services.addService(new LockService(config.nodeId(), map, replicas, channels, executor));
+    services.addService(new WatchService(config.nodeId(), map, replicas, executor));
     health.setStatus(KVGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(NodeInternalGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("node {} of cluster '{}' serves {} shards on {} (map epoch {})",

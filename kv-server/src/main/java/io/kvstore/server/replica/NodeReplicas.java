@@ -255,6 +255,12 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   }
 
   @Override
+  public Optional<io.kvstore.server.watch.ChangeLog> changes(long shardId) {
+    GroupReplica g = groups.get(shardId);
+    return g == null ? Optional.empty() : Optional.of(g.changeLog());
+  }
+
+  @Override
   public LockWaiters lockWaiters() {
     return lockWaiters;
   }

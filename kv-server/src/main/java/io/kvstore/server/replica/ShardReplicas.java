@@ -63,6 +63,11 @@ public interface ShardReplicas {
     return Optional.empty();
   }
 
+  /** This node's replica's recent changes of a shard, for the Watch service; empty without a replica. */
+  default Optional<io.kvstore.server.watch.ChangeLog> changes(long shardId) {
+    return Optional.empty();
+  }
+
   /** The node's callers blocked in Lock.Acquire (lock.proto). */
   default io.kvstore.server.lock.LockWaiters lockWaiters() {
     throw new UnsupportedOperationException("these replicas serve no locks");

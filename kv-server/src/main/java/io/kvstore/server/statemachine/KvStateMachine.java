@@ -68,6 +68,8 @@ public final class KvStateMachine {
   private final LeaseTable leases = new LeaseTable();
   private final LockTable locks = new LockTable();
   private List<LockTable.Grant> grants = new ArrayList<>();
+  /** Every write and delete since the last takeChanges, in order, for watches (null value: a delete). */
+  private List<io.kvstore.server.watch.ChangeLog.Change> events = new ArrayList<>();
   private Map<ByteString, StoredValue> overlay = new LinkedHashMap<>();
 
   public KvStateMachine(long shardId, ShardReader reader, SessionTable sessions) {
@@ -138,6 +140,16 @@ public final class KvStateMachine {
     return new Outcome.Applied(result, false);
   }
 
+  /** Every change since the last call, one per write or delete, in version order (for watches). */
+  public List<io.kvstore.server.watch.ChangeLog.Change> takeEvents() {
+    if (events.isEmpty()) {
+      return List.of();
+    }
+    List<io.kvstore.server.watch.ChangeLog.Change> out = events;
+    events = new ArrayList<>();
+    return out;
+  }
+
   /** The keys written since the last call, with their new value or {@link #TOMBSTONE}; resets the overlay. */
   public Map<ByteString, StoredValue> takeChanges() {
     if (overlay.isEmpty()) {
@@ -152,6 +164,7 @@ public final class KvStateMachine {
   public void discardChanges() {
     overlay.clear();
     grants.clear();
+    events.clear();
   }
 
   // ---------------------------------------------------------------- commands
@@ -226,6 +239,7 @@ public final class KvStateMachine {
       if (cur != null && cur.lease() == id) {
         w.delete(key.toByteArray());
         overlay.put(key, TOMBSTONE);
+        events.add(new io.kvstore.server.watch.ChangeLog.Change(index, key, null));
         deleted++;
       }
     }
@@ -266,7 +280,7 @@ public final class KvStateMachine {
     StoredValue prev = read(r.getKey());
     DeleteResponse.Builder out = DeleteResponse.newBuilder().setVersion(index).setDeleted(prev != null);
     if (prev != null) {
-      remove(r.getKey(), prev, w);
+      remove(index, r.getKey(), prev, w);
       if (r.getPrevKv()) {
         out.setPrevKv(prev.toKeyValue(r.getKey(), false));
       }
@@ -319,7 +333,7 @@ public final class KvStateMachine {
         case DELETE -> {
           StoredValue prev = read(op.getDelete().getKey());
           if (prev != null) {
-            remove(op.getDelete().getKey(), prev, w);
+            remove(index, op.getDelete().getKey(), prev, w);
           }
           res.setDelete(DeleteResponse.newBuilder().setVersion(index).setDeleted(prev != null));
         }
@@ -383,14 +397,16 @@ public final class KvStateMachine {
     StoredValue v = new StoredValue(value, index, prev == null ? index : prev.createVersion(), lease);
     w.put(key.toByteArray(), v.encode());
     overlay.put(key, v);
+    events.add(new io.kvstore.server.watch.ChangeLog.Change(index, key, v));
   }
 
-  private void remove(ByteString key, StoredValue prev, ShardWriter w) {
+  private void remove(long index, ByteString key, StoredValue prev, ShardWriter w) {
     if (prev != null && prev.lease() != 0) {
       leases.detach(prev.lease(), key, w);
     }
     w.delete(key.toByteArray());
     overlay.put(key, TOMBSTONE);
+    events.add(new io.kvstore.server.watch.ChangeLog.Change(index, key, null));
   }
 
   private static RequestHeader header(Command c) {

@@ -14,12 +14,14 @@ import io.kvstore.raft.SoftState;
 import io.kvstore.raft.Status;
 import io.kvstore.raft.proto.Entry;
 import io.kvstore.raft.proto.EntryType;
+import io.kvstore.raft.proto.HardState;
 import io.kvstore.raft.proto.Message;
 import io.kvstore.raft.proto.MessageType;
 import io.kvstore.raft.proto.SnapshotChunk;
 import io.kvstore.raft.proto.SnapshotMetadata;
 import io.kvstore.proto.v1.LeaseRevokeRequest;
 import io.kvstore.server.lease.LeaseKeeper;
+import io.kvstore.server.watch.ChangeLog;
 import io.kvstore.server.replica.Command;
 import io.kvstore.server.replica.CommandResult;
 import io.kvstore.server.replica.LeaderHint;
@@ -72,6 +74,7 @@ public final class GroupReplica {
   private final RawNode raw;
   private final KvStateMachine sm;
   private final LeaseKeeper leaseKeeper;
+  private final ChangeLog changeLog;
   /** Readers share it; a snapshot install takes it alone (the store shows a half-replaced shard meanwhile). */
   private final ReentrantReadWriteLock installLock = new ReentrantReadWriteLock();
 
@@ -145,6 +148,7 @@ public final class GroupReplica {
         sessions);
     sm.loadCoordination(records);
     this.leaseKeeper = new LeaseKeeper(sm.leases(), System::nanoTime);
+    this.changeLog = new ChangeLog(ChangeLog.DEFAULT_CAPACITY, storage.appliedIndex());
     this.applied = storage.appliedIndex();
     this.lastCompaction = storage.firstIndex() - 1;
     Config config = Config.builder(ctx.nodeId())
@@ -195,6 +199,11 @@ public final class GroupReplica {
   /** The shard's leases and, while this replica leads, their deadlines (any thread). */
   public LeaseKeeper leaseKeeper() {
     return leaseKeeper;
+  }
+
+  /** The shard's recent changes as this replica applied them, for watches (any thread). */
+  public ChangeLog changeLog() {
+    return changeLog;
   }
 
   long logEntries() {
@@ -326,6 +335,11 @@ public final class GroupReplica {
     return ready != null;
   }
 
+  /** Whether the core has work for another round now (e.g. entries that became applicable in advance). */
+  boolean hasReady() {
+    return failure == null && ready == null && raw.hasReady();
+  }
+
   boolean collectReady() {
     if (failure != null || !raw.hasReady()) {
       return false;
@@ -421,6 +435,7 @@ public final class GroupReplica {
     sm.sessions().load(records);
     sm.loadCoordination(records);
     applied = snap.getIndex();
+    changeLog.reset(applied);
     lastCompaction = snap.getIndex();
     closeOutgoing();
     ctx.metrics().snapshotsInstalled.inc();
@@ -439,7 +454,8 @@ public final class GroupReplica {
   }
 
   /**
-   * Step 5: apply the committed entries into the round's apply batch (with the applied index). Throws
+   * Apply the committed entries into the round's apply batch (with the applied index). They are durable
+   * here already ({@link Ready#committedEntries()}), so this may run before {@link #persist}. Throws
    * before adding anything when an entry cannot be decoded.
    *
    * @return whether user data changed (the cache must be told around the batch write)
@@ -471,6 +487,15 @@ public final class GroupReplica {
     }
     Entry last = entries.get(entries.size() - 1);
     batch.setApplied(shardId, last.getIndex(), last.getTerm());
+    // The worker writes this batch before the Ready's hard state (it applies before it persists, see
+    // RaftWorker): so that the stored commit index never trails the stored applied index (the core refuses
+    // to start with applied > commit), the batch carries a hard state committed up to what it applies.
+    // Those entries are committed (Raft §5.4.2), so this records nothing that is not already true.
+    HardState durable = storage.hardState();
+    if (durable.getCommit() < last.getIndex()) {
+      HardState next = ready.hardState() != null ? ready.hardState() : durable;
+      batch.setHardState(shardId, next.toBuilder().setCommit(last.getIndex()).build());
+    }
     readyApplied = last.getIndex();
     changed = true;
     return true;
@@ -507,6 +532,7 @@ public final class GroupReplica {
     if (changed) {
       applied = readyApplied;
       ctx.cache().endWrite(shardId, sm.takeChanges());
+      changeLog.append(applied, sm.takeEvents());
       List<KvStateMachine.LockGrant> grants = sm.takeLockGrants();
       if (!grants.isEmpty()) {
         completions.add(() -> ctx.lockWaiters().granted(shardId, grants));
