@@ -66,6 +66,10 @@ public final class ChaosMain implements Callable<Integer> {
           + " does a ReadIndex round (default: on).")
   boolean leaseReads;
 
+  @Option(names = "--fault-ms", defaultValue = "1500,4000,3000,7000",
+      description = "Fault timing in ms: quiet gap min,max and fault hold min,max (default: ${DEFAULT-VALUE}).")
+  String faultMs;
+
   @Option(names = "--out", description = "Run folder (default: bench/results/chaos-<UTC time>; with --runs, one"
       + " sub-folder per run).")
   Path out;
@@ -87,6 +91,15 @@ public final class ChaosMain implements Callable<Integer> {
     }
     if (runs < 1 || seconds < 1) {
       System.err.println("--runs and --time must be at least 1");
+      return 64;
+    }
+    Nemesis.Timing timing;
+    try {
+      String[] t = faultMs.split(",");
+      timing = new Nemesis.Timing(Long.parseLong(t[0].strip()), Long.parseLong(t[1].strip()),
+          Long.parseLong(t[2].strip()), Long.parseLong(t[3].strip()));
+    } catch (RuntimeException e) {
+      System.err.println("--fault-ms wants four numbers: quietMin,quietMax,holdMin,holdMax");
       return 64;
     }
     Path base = out != null ? out : Path.of("bench", "results",
@@ -111,7 +124,7 @@ public final class ChaosMain implements Callable<Integer> {
       ChaosConfig config;
       try {
         config = new ChaosConfig(workload, Duration.ofSeconds(seconds), kinds, clients, seed + i, nodes, shards,
-            folder, Nemesis.Timing.DEFAULT, Duration.ofMillis(opTimeoutMs), thinkMs, leaseReads);
+            folder, timing, Duration.ofMillis(opTimeoutMs), thinkMs, leaseReads);
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
         return 64;

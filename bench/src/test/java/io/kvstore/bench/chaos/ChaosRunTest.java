@@ -63,6 +63,9 @@ class ChaosRunTest {
         .withLeaseReads(leaseReads);
     ChaosResult r = new ChaosRun(config, System.out).run();
     String verdict = Files.readString(r.folder().resolve("verdict.txt"));
+    if (r.verdict() != Verdict.VALID) {
+      keep(r.folder(), Path.of("target", "chaos-failed-" + workload + "-" + seed));
+    }
     assertThat(r.verdict()).as("verdict.txt:\n%s", verdict).isEqualTo(Verdict.VALID);
     assertThat(r.anomalies()).isEmpty();
     for (FaultKind k : kinds) {
@@ -72,5 +75,20 @@ class ChaosRunTest {
     assertThat(r.folder().resolve("report.html")).exists();
     assertThat(Files.readAllLines(r.folder().resolve("faults.jsonl"))).hasSize(r.faultCount());
     return r;
+  }
+
+  /** Copies a failed run's folder out of the temporary directory, for a person to read. */
+  private static void keep(Path from, Path to) throws java.io.IOException {
+    try (var files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Path t = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(f, t, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    System.out.println("ChaosRunTest: the failed run's folder is kept in " + to.toAbsolutePath());
   }
 }
