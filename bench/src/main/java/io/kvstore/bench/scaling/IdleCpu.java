@@ -1,0 +1,72 @@
+package io.kvstore.bench.scaling;
+
+import io.kvstore.client.KvClient;
+import io.kvstore.proto.v1.ClusterMap;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CPU of nodes holding many idle shards: 3 nodes, {@code shards} shards, no client traffic. Once every
+ * shard has a leader and a settle time has passed, each node's utime+stime is read from /proc at the start
+ * and end of a window. Also asks for the cluster map through the routing client, as any client would, and
+ * records how that went (a large map may exceed gRPC's default 4 MiB inbound message limit).
+ */
+final class IdleCpu {
+  /**
+   * @param coreSharePerNode CPU used by each node over the window, in cores (0.05 = 5% of one core)
+   * @param clientMap what fetching the cluster map through {@link KvClient} gave: its size, or the failure
+   * @param nodeLogMessageSizeErrors per node, log lines mentioning gRPC's message size limit
+   */
+  record Result(int shards, double settleSeconds, double windowSeconds, List<Double> coreSharePerNode,
+      String clientMap, List<Long> nodeLogMessageSizeErrors) {}
+
+  private IdleCpu() {}
+
+  static Result measure(Path dir, int shards, Duration settle, Duration window, String heap)
+      throws IOException, InterruptedException {
+    try (NodeCluster cluster = new NodeCluster(dir, 3, shards, heap)) {
+      long start = System.nanoTime();
+      cluster.awaitLeaders(Duration.ofMinutes(10));
+      String clientMap = fetchMap(cluster);
+      Thread.sleep(settle.toMillis());
+      double settled = (System.nanoTime() - start) / 1e9;
+      long[] before = new long[cluster.size()];
+      for (int id = 1; id <= cluster.size(); id++) {
+        before[id - 1] = ProcStat.cpuTicks(cluster.pid(id));
+      }
+      long t0 = System.nanoTime();
+      Thread.sleep(window.toMillis());
+      List<Double> shares = new ArrayList<>();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      for (int id = 1; id <= cluster.size(); id++) {
+        shares.add(ProcStat.coreShare(before[id - 1], ProcStat.cpuTicks(cluster.pid(id)), seconds));
+      }
+      cluster.assertAlive();
+      List<Long> sizeErrors = new ArrayList<>();
+      for (int id = 1; id <= cluster.size(); id++) {
+        sizeErrors.add(cluster.logLinesContaining(id, "RESOURCE_EXHAUSTED")
+            + cluster.logLinesContaining(id, "larger than max"));
+      }
+      return new Result(shards, settled, seconds, shares, clientMap, sizeErrors);
+    }
+  }
+
+  private static String fetchMap(NodeCluster cluster) {
+    try (KvClient client = KvClient.builder().seeds(cluster.endpoints()).deadline(Duration.ofSeconds(30))
+        .build()) {
+      ClusterMap map = client.blocking().clusterMap();
+      return "ok: " + map.getShardsCount() + " shards, " + map.getSerializedSize() + " bytes";
+    } catch (RuntimeException e) {
+      String m = String.valueOf(e.getMessage());
+      Throwable c = e.getCause();
+      while (c != null) {
+        m += " / " + c.getClass().getSimpleName() + ": " + c.getMessage();
+        c = c.getCause();
+      }
+      return "FAILED: " + e.getClass().getSimpleName() + ": " + m;
+    }
+  }
+}
