@@ -31,19 +31,23 @@ import org.slf4j.LoggerFactory;
  *   <li>drain the mailbox: inbound messages ({@code step}), proposals, reads, control tasks; tick every
  *       group when the tick period passed; one ReadIndex request per group for the round's reads;</li>
  *   <li>collect every group's {@code Ready}; send the messages that may leave at once (a leader's appends
- *       go out while it writes them itself, Raft thesis §10.2.1), batched per peer node;</li>
- *   <li>stage snapshot chunks; install complete snapshots;</li>
- *   <li><b>one</b> storage batch with every group's entries and hard state, written with <b>one</b> fsync
- *       (group commit) when any group needs it;</li>
+ *       go out while it writes them itself, Raft thesis §10.2.1), batched per peer node; stage snapshot
+ *       chunks;</li>
+ *   <li>apply every group's committed entries into one batch (data, exactly-once records and applied
+ *       index together), written without fsync; then update the hot-value cache, complete the writes and
+ *       serve the reads that waited for it. This comes <b>before</b> the round's fsync: a Ready's committed
+ *       entries are committed on a quorum and already durable here (the core hands out only entries up
+ *       to its stable index), so nothing they answer depends on this round's write, and a write is not
+ *       made to wait for an fsync of later entries before its answer leaves;</li>
+ *   <li>install complete snapshots; <b>one</b> storage batch with every group's entries and hard state,
+ *       written with <b>one</b> fsync (group commit) when any group needs it;</li>
  *   <li>send the messages that had to wait for that fsync (votes, append acknowledgements: Raft §5.1);</li>
- *   <li>apply every group's committed entries into one more batch (data, exactly-once records and
- *       applied index together), written without fsync (the log it comes from is synced); then update the
- *       hot-value cache, complete the writes and serve the reads that waited for it;</li>
  *   <li>{@code advance} every group; a group that applied {@code snapshotEntries} entries since its last
  *       compaction compacts its log and pins a snapshot of its shard (its own synced write, rare).</li>
  * </ol>
- * The loop sleeps until the next tick or until the mailbox gets work. Rounds batch naturally: whatever
- * arrives while a round is syncing is handled by the next one, with one fsync.
+ * The loop sleeps until the next tick or until the mailbox gets work, unless a group already has its next
+ * Ready (e.g. entries that became applicable when its log was persisted). Rounds batch naturally:
+ * whatever arrives while a round is syncing is handled by the next one, with one fsync.
  */
 public final class RaftWorker {
   private static final Logger log = LoggerFactory.getLogger(RaftWorker.class);
@@ -155,8 +159,9 @@ public final class RaftWorker {
       if (tick) {
         nextTick = now - nextTick > 5 * tickNanos ? now + tickNanos : nextTick + tickNanos;
       }
+      boolean more = false;
       try {
-        round(tick);
+        more = round(tick);
       } catch (RuntimeException | Error e) {
         // A group left between ready() and advance() cannot be driven any more: stop those groups.
         log.error("{}: round failed", name, e);
@@ -166,7 +171,7 @@ public final class RaftWorker {
           }
         }
       }
-      while (running && !signalled && mailbox.isEmpty()) {
+      while (running && !more && !signalled && mailbox.isEmpty()) {
         long wait = nextTick - System.nanoTime();
         if (wait <= 0) {
           break;
@@ -177,7 +182,8 @@ public final class RaftWorker {
     }
   }
 
-  void round(boolean tick) {
+  /** One round (see the class comment); true when some group already has its next Ready. */
+  boolean round(boolean tick) {
     drainMailbox();
     if (tick) {
       for (GroupReplica g : groups) {
@@ -209,45 +215,7 @@ public final class RaftWorker {
     }
     out.flush(transport, unreachable);
 
-    StoreBatch batch = ctx.store().newBatch();
-    boolean sync = false;
-    try {
-      for (GroupReplica g : new ArrayList<>(readies)) {
-        try {
-          sync |= g.persist(batch);
-        } catch (StoreException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          // Checked before anything of the group was added (a log rule broken, an install refused).
-          g.fail(e);
-          readies.remove(g);
-        }
-      }
-      if (batch.isEmpty()) {
-        batch.close();
-      } else {
-        long entries = batch.entryCount();
-        int touched = batch.groupCount();
-        long t0 = System.nanoTime();
-        ctx.store().write(batch, sync ? Durability.SYNC : Durability.NO_SYNC);
-        if (sync) {
-          ctx.metrics().syncLatency.observe((System.nanoTime() - t0) / 1e9);
-          ctx.metrics().batchEntries.observe(entries);
-          ctx.metrics().batchGroups.observe(touched);
-        }
-      }
-    } catch (RuntimeException e) {
-      batch.close();
-      storeFailed(e);
-      return;
-    }
-
-    for (GroupReplica g : readies) {
-      g.sendPersistedMessages(out);
-    }
-    out.flush(transport, unreachable);
-
-    long t0 = System.nanoTime();
+    long applyStart = System.nanoTime();
     StoreBatch applyBatch = ctx.store().newBatch();
     List<GroupReplica> changed = new ArrayList<>();
     try {
@@ -278,14 +246,52 @@ public final class RaftWorker {
         ctx.cache().endWrite(g.shardId(), java.util.Map.of());
       }
       storeFailed(e);
-      return;
+      return false;
     }
     for (GroupReplica g : readies) {
       g.applied();
     }
     if (!changed.isEmpty()) {
-      ctx.metrics().applyLatency.observe((System.nanoTime() - t0) / 1e9);
+      ctx.metrics().applyLatency.observe((System.nanoTime() - applyStart) / 1e9);
     }
+    StoreBatch batch = ctx.store().newBatch();
+    boolean sync = false;
+    try {
+      for (GroupReplica g : new ArrayList<>(readies)) {
+        try {
+          sync |= g.persist(batch);
+        } catch (StoreException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // Checked before anything of the group was added (a log rule broken, an install refused).
+          g.fail(e);
+          readies.remove(g);
+        }
+      }
+      if (batch.isEmpty()) {
+        batch.close();
+      } else {
+        long entries = batch.entryCount();
+        int touched = batch.groupCount();
+        long t0 = System.nanoTime();
+        ctx.store().write(batch, sync ? Durability.SYNC : Durability.NO_SYNC);
+        if (sync) {
+          ctx.metrics().syncLatency.observe((System.nanoTime() - t0) / 1e9);
+          ctx.metrics().batchEntries.observe(entries);
+          ctx.metrics().batchGroups.observe(touched);
+        }
+      }
+    } catch (RuntimeException e) {
+      batch.close();
+      storeFailed(e);
+      return false;
+    }
+
+    for (GroupReplica g : readies) {
+      g.sendPersistedMessages(out);
+    }
+    out.flush(transport, unreachable);
+
     for (GroupReplica g : readies) {
       guard(g, g::advance);
     }
@@ -299,6 +305,12 @@ public final class RaftWorker {
     for (GroupReplica g : groups) {
       g.flushCompletions();
     }
+    for (GroupReplica g : readies) {
+      if (g.hasReady()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void drainMailbox() {
