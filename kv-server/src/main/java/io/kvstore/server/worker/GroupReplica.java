@@ -21,6 +21,7 @@ import io.kvstore.raft.proto.SnapshotChunk;
 import io.kvstore.raft.proto.SnapshotMetadata;
 import io.kvstore.proto.v1.LeaseRevokeRequest;
 import io.kvstore.server.lease.LeaseKeeper;
+import io.kvstore.server.watch.ChangeLog;
 import io.kvstore.server.replica.Command;
 import io.kvstore.server.replica.CommandResult;
 import io.kvstore.server.replica.LeaderHint;
@@ -73,6 +74,7 @@ public final class GroupReplica {
   private final RawNode raw;
   private final KvStateMachine sm;
   private final LeaseKeeper leaseKeeper;
+  private final ChangeLog changeLog;
   /** Readers share it; a snapshot install takes it alone (the store shows a half-replaced shard meanwhile). */
   private final ReentrantReadWriteLock installLock = new ReentrantReadWriteLock();
 
@@ -146,6 +148,7 @@ public final class GroupReplica {
         sessions);
     sm.loadCoordination(records);
     this.leaseKeeper = new LeaseKeeper(sm.leases(), System::nanoTime);
+    this.changeLog = new ChangeLog(ChangeLog.DEFAULT_CAPACITY, storage.appliedIndex());
     this.applied = storage.appliedIndex();
     this.lastCompaction = storage.firstIndex() - 1;
     Config config = Config.builder(ctx.nodeId())
@@ -196,6 +199,11 @@ public final class GroupReplica {
   /** The shard's leases and, while this replica leads, their deadlines (any thread). */
   public LeaseKeeper leaseKeeper() {
     return leaseKeeper;
+  }
+
+  /** The shard's recent changes as this replica applied them, for watches (any thread). */
+  public ChangeLog changeLog() {
+    return changeLog;
   }
 
   long logEntries() {
@@ -427,6 +435,7 @@ public final class GroupReplica {
     sm.sessions().load(records);
     sm.loadCoordination(records);
     applied = snap.getIndex();
+    changeLog.reset(applied);
     lastCompaction = snap.getIndex();
     closeOutgoing();
     ctx.metrics().snapshotsInstalled.inc();
@@ -523,6 +532,7 @@ public final class GroupReplica {
     if (changed) {
       applied = readyApplied;
       ctx.cache().endWrite(shardId, sm.takeChanges());
+      changeLog.append(applied, sm.takeEvents());
       List<KvStateMachine.LockGrant> grants = sm.takeLockGrants();
       if (!grants.isEmpty()) {
         completions.add(() -> ctx.lockWaiters().granted(shardId, grants));
