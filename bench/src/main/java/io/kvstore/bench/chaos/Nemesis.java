@@ -88,7 +88,9 @@ final class Nemesis {
   /** Faults injected so far, per kind. */
   Map<FaultKind, Integer> counts() {
     synchronized (counts) {
-      return new EnumMap<>(counts);
+      Map<FaultKind, Integer> copy = new EnumMap<>(FaultKind.class); // EnumMap(Map) refuses an empty map
+      copy.putAll(counts);
+      return copy;
     }
   }
 
