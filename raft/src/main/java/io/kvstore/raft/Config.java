@@ -120,8 +120,8 @@ public final class Config {
   }
 
   /**
-   * Lease reads: the leader answers {@link RawNode#readIndex(byte[])} at once, without a heartbeat round,
-   * while it holds a lease: a quorum acknowledged a heartbeat sent at tick {@code s}, and the current tick
+   * Lease reads: the leader answers {@link RawNode#readIndex(byte[], boolean)} with {@code allowLease} at
+   * once, without a heartbeat round, while it holds a lease: a quorum acknowledged a heartbeat sent at tick {@code s}, and the current tick
    * is before {@code s + electionTick - maxClockDriftTicks} (thesis §6.4.1).
    *
    * <p>Why it is safe: a voter that acknowledged that heartbeat received it after tick {@code s}, and
@@ -131,8 +131,11 @@ public final class Config {
    *
    * <p>Assumption: tick rates of different nodes differ by less than {@code maxClockDriftTicks} per
    * election timeout (bounded clock drift), and a leadership transfer (which bypasses the vote lease)
-   * voids the lease for the rest of the term. If clocks may drift more (a VM paused for seconds), keep
-   * this off and use ReadIndex, which needs no clock assumption.
+   * voids the lease for the rest of the term. A paused process (SIGSTOP, a long GC or VM pause) breaks the
+   * assumption: it does not tick, so on waking its lease still looks valid. The driver must measure real
+   * time between ticks and call {@link RawNode#expireLease()} when a gap exceeds the drift margin, before
+   * serving any read. Reads that must be linearizable whatever the clocks do use
+   * {@link RawNode#readIndex(byte[])} (never the lease); so do reads forwarded by followers.
    */
   public boolean leaseRead() {
     return leaseRead;

@@ -543,8 +543,11 @@ class RaftCore {
     return log.termOrZero(log.committed) == term;
   }
 
-  /** A read request from the local application ({@code from == 0}) or forwarded by a follower. */
-  void readIndex(byte[] context, long from) {
+  /**
+   * A read request from the local application ({@code from == 0}) or forwarded by a follower. The lease
+   * answers it only when {@code allowLease} (forwarded reads never: the follower's caller did not say).
+   */
+  void readIndex(byte[] context, long from, boolean allowLease) {
     if (role != Role.LEADER) {
       if (leader == 0) {
         throw new NotLeaderException(0);
@@ -561,14 +564,14 @@ class RaftCore {
       if (readsAwaitingCommit == null) {
         readsAwaitingCommit = new ArrayList<>();
       }
-      readsAwaitingCommit.add(new ReadTracker.PendingRead(0, 0, context, from));
+      readsAwaitingCommit.add(new ReadTracker.PendingRead(0, 0, context, from, allowLease));
       return;
     }
     ReadTracker.PendingRead read =
-        new ReadTracker.PendingRead(reads.currentRound() + 1, log.committed, context, from);
+        new ReadTracker.PendingRead(reads.currentRound() + 1, log.committed, context, from, allowLease);
     if (membership.voters().length == 1 && membership.isVoter(id)) {
       deliverRead(read, false);
-    } else if (leaseValid()) {
+    } else if (allowLease && leaseValid()) {
       deliverRead(read, true);
     } else {
       reads.add(read);
@@ -581,7 +584,7 @@ class RaftCore {
       List<ReadTracker.PendingRead> waiting = readsAwaitingCommit;
       readsAwaitingCommit = null;
       for (ReadTracker.PendingRead r : waiting) {
-        readIndex(r.context(), r.from());
+        readIndex(r.context(), r.from(), r.allowLease());
       }
     }
   }

@@ -110,17 +110,45 @@ public final class RawNode {
   }
 
   /**
-   * Asks for a linearizable read point (Raft §6.4). The answer comes later as a {@link ReadState} with
-   * the same context in a Ready, on this node: on a leader after a heartbeat round (or at once under a
-   * valid lease, see {@link Config#leaseRead()}); on a follower after it asked its leader. Requests are
-   * dropped silently when leadership changes before they are answered: the caller needs a timeout.
+   * Asks for a linearizable read point (Raft §6.4); the same as {@code readIndex(context, false)}: never
+   * answered from the lease, so it needs no clock assumption.
    *
    * @throws NotLeaderException on a follower that knows no leader
    */
   public void readIndex(byte[] context) {
+    readIndex(context, false);
+  }
+
+  /**
+   * Asks for a read point (Raft §6.4). The answer comes later as a {@link ReadState} with the same context
+   * in a Ready, on this node: on a leader after a heartbeat round confirmed its leadership; on a follower
+   * after it asked its leader (the leader then never uses its lease for it). With {@code allowLease} and
+   * {@link Config#leaseRead()}, a leader holding a valid lease answers at once ({@link ReadState#lease()}
+   * true): that read is linearizable only under the lease's bounded-drift assumption, which a paused
+   * process breaks unless the driver calls {@link #expireLease()} on resume. Requests are dropped silently
+   * when leadership changes before they are answered: the caller needs a timeout.
+   *
+   * @param allowLease true when the caller accepts a lease answer (e.g. a "lease" consistency level);
+   *     false for reads that must be linearizable whatever the clocks do
+   * @throws NotLeaderException on a follower that knows no leader
+   */
+  public void readIndex(byte[] context, boolean allowLease) {
     checkNotAwaitingAdvance();
     core.wake();
-    core.readIndex(context, 0);
+    core.readIndex(context, 0, allowLease);
+  }
+
+  /**
+   * Voids this node's lease: no read is answered from the lease until a heartbeat round sent after this
+   * call has been acknowledged by a quorum (reads take a ReadIndex round meanwhile). The lease is counted
+   * in this node's ticks, so the driver must call this when it sees that real time ran on without ticks
+   * for longer than the drift margin ({@link Config#maxClockDriftTicks()} ticks): the process was paused
+   * (SIGSTOP, a GC or VM pause) and other nodes may have elected a new leader meanwhile. Call it before
+   * any read of that round, then feed the missed ticks. Cheap and harmless on a follower or without
+   * lease reads; allowed at any time, also between {@link #ready()} and {@link #advance(Ready)}.
+   */
+  public void expireLease() {
+    core.reads.expireLease();
   }
 
   /**

@@ -12,8 +12,11 @@ import java.util.List;
  * every read registered before the round was sent, and starts a lease at {@code t(r)}.
  */
 final class ReadTracker {
-  /** A read waiting for a heartbeat round. {@code from} is the follower that forwarded it, or 0. */
-  record PendingRead(long round, long index, byte[] context, long from) {}
+  /**
+   * A read waiting for a heartbeat round. {@code from} is the follower that forwarded it, or 0;
+   * {@code allowLease}: the caller lets a valid lease answer it.
+   */
+  record PendingRead(long round, long index, byte[] context, long from, boolean allowLease) {}
 
   private long round;
   /** (round, tick sent) of rounds newer than the latest quorum-acknowledged one. */
@@ -21,6 +24,8 @@ final class ReadTracker {
   private final ArrayDeque<PendingRead> pending = new ArrayDeque<>(0);
   private long quorumRound;
   private long quorumRoundTick = Long.MIN_VALUE / 2;
+  /** Rounds up to this one start no lease (sent before {@link #expireLease}: their ticks are suspect). */
+  private long leaseFloorRound;
 
   /** Starts a new round at {@code tick}; returns its number. */
   long nextRound(long tick) {
@@ -50,7 +55,7 @@ final class ReadTracker {
       quorumRound = r;
       while (!sent.isEmpty() && sent.peekFirst()[0] <= r) {
         long[] s = sent.removeFirst();
-        if (s[0] == r) {
+        if (s[0] == r && r > leaseFloorRound) {
           quorumRoundTick = s[1];
         }
       }
@@ -68,6 +73,15 @@ final class ReadTracker {
   /** The tick at which the latest quorum-acknowledged round was sent (lease start). */
   long quorumRoundTick() {
     return quorumRoundTick;
+  }
+
+  /**
+   * Voids the lease: it starts again only from a round sent after this call and acknowledged by a quorum.
+   * Rounds already sent still confirm the reads registered before them (that needs no clock).
+   */
+  void expireLease() {
+    quorumRoundTick = Long.MIN_VALUE / 2;
+    leaseFloorRound = round;
   }
 
   /** Forgets everything (new term or lost leadership): pending reads are dropped, not answered. */

@@ -242,7 +242,7 @@ final class Replication {
           c.metrics.drop(DropReason.UNKNOWN_SENDER);
           return;
         }
-        c.readIndex(m.getContext().toByteArray(), from);
+        c.readIndex(m.getContext().toByteArray(), from, false);
         return;
       case MSG_TRANSFER_LEADER:
         if (pr == null || !c.membership.isVoter(m.getIndex())) {

@@ -76,10 +76,13 @@ final class RandomSimulation {
     long nextId = voters + 1;
     long proposals = 0;
     int partitionLeft = 0;
+    long pausedId = 0;
+    int pauseLeft = 0;
 
     for (int step = 0; step < CHAOS_STEPS; step++) {
       sim.step();
       List<Long> live = sim.liveIds();
+      live.removeIf(id -> sim.node(id).paused()); // a paused process takes no request until it wakes
       // Workload.
       if (rnd.nextDouble() < proposeRate && !live.isEmpty()) {
         SimNode n = sim.leader();
@@ -117,6 +120,18 @@ final class RandomSimulation {
         partitionLeft = 10 + rnd.nextInt(60);
         partition(sim, rnd);
       }
+      // A paused leader (SIGSTOP): on waking the driver voids the lease and feeds the missed ticks
+      // (RawNode#expireLease); a read right after waking must still be linearizable.
+      if (pauseLeft > 0 && --pauseLeft == 0) {
+        sim.resume(pausedId, true);
+        if (sim.node(pausedId).alive() && rnd.nextBoolean()) {
+          sim.read(pausedId);
+        }
+      } else if (pauseLeft == 0 && leader != null && !leader.paused() && rnd.nextDouble() < 0.01) {
+        pausedId = leader.id;
+        pauseLeft = 5 + rnd.nextInt(40);
+        sim.pause(pausedId);
+      }
       if (rnd.nextDouble() < 0.01 && !live.isEmpty()) {
         sim.crash(live.get(rnd.nextInt(live.size())));
       }
@@ -131,6 +146,9 @@ final class RandomSimulation {
     }
 
     // Liveness: heal, restart everyone, and require a fresh entry committed on every member.
+    if (pauseLeft > 0) {
+      sim.resume(pausedId, true);
+    }
     sim.heal();
     sim.dropRate = 0;
     sim.dupRate = 0;

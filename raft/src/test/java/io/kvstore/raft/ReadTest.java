@@ -80,7 +80,7 @@ class ReadTest {
     for (int i = 0; i < 4; i++) {
       sim.step(); // heartbeat rounds establish the lease
     }
-    leader.node.readIndex(new byte[] {1});
+    leader.node.readIndex(new byte[] {1}, true);
     assertThat(leader.core().readStates).hasSize(1);
     assertThat(leader.core().readStates.get(0).lease()).isTrue();
     sim.processAll();
@@ -93,7 +93,7 @@ class ReadTest {
     assertThat(leader.core().leaseValid()).isFalse();
     long leaseReads = leader.core().metrics.leaseReads();
     if (leader.core().role == Role.LEADER) {
-      leader.node.readIndex(new byte[] {2});
+      leader.node.readIndex(new byte[] {2}, true);
       assertThat(leader.core().metrics.leaseReads()).isEqualTo(leaseReads);
     }
   }
@@ -159,6 +159,116 @@ class ReadTest {
   void aClockDriftBeyondTheBoundMakesLeaseReadsStaleAndTheOracleCatchesIt() {
     // The old leader's clock runs at a third of the speed: its lease outlives the next leader's election.
     assertThatThrownBy(() -> readOnOldLeaderAfterNewCommit(0, 3))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("linearizable read");
+  }
+
+  /** A leader with a valid lease (a quorum confirmed a recent round), in a 3-node cluster. */
+  private static SimCluster clusterWithLease(int seed) {
+    SimCluster sim = SimCluster.withLeader(seed, 3, SimCluster.defaults().leaseRead(true).maxClockDriftTicks(2));
+    sim.commit(new byte[] {1});
+    for (int i = 0; i < 4; i++) {
+      sim.step();
+    }
+    assertThat(sim.leader().core().leaseValid()).isTrue();
+    return sim;
+  }
+
+  @Test
+  void aReadThatDoesNotAllowTheLeaseNeverUsesIt() {
+    SimCluster sim = clusterWithLease(47);
+    SimNode leader = sim.leader();
+    long leaseReads = leader.core().metrics.leaseReads();
+    long answered = sim.readsAnswered;
+    sim.read(leader.id, false);
+    leader.node.readIndex(new byte[] {9}); // the one-argument form is the safe one
+    assertThat(leader.core().readStates).isEmpty(); // not at once: a heartbeat round first
+    sim.runUntil(() -> sim.readsAnswered > answered, 20);
+    sim.settle(20);
+    assertThat(sim.readsAnswered).isEqualTo(answered + 1);
+    assertThat(leader.core().metrics.leaseReads()).isEqualTo(leaseReads);
+    assertThat(leader.core().metrics.readIndexReads()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void afterExpireLeaseALeaseReadTakesAReadIndexRoundAndTheNextRoundRenewsTheLease() {
+    SimCluster sim = clusterWithLease(48);
+    SimNode leader = sim.leader();
+    leader.node.expireLease();
+    assertThat(leader.core().leaseValid()).isFalse();
+    long leaseReads = leader.core().metrics.leaseReads();
+    long answered = sim.readsAnswered;
+    sim.read(leader.id, true);
+    assertThat(leader.core().readStates).isEmpty();
+    assertThat(sim.runUntil(() -> sim.readsAnswered > answered, 20)).isTrue();
+    assertThat(leader.core().metrics.leaseReads()).isEqualTo(leaseReads); // answered by the round
+    // The round sent after expireLease, acknowledged by a quorum, starts a new lease.
+    assertThat(leader.core().leaseValid()).isTrue();
+    sim.read(leader.id, true);
+    assertThat(leader.core().metrics.leaseReads()).isEqualTo(leaseReads + 1);
+  }
+
+  @Test
+  void aRoundSentBeforeExpireLeaseConfirmsReadsButStartsNoLease() {
+    SimCluster sim = clusterWithLease(49);
+    SimNode leader = sim.leader();
+    sim.read(leader.id, false); // registers a read; its heartbeat round leaves with the next Ready
+    sim.processAll();
+    leader.node.expireLease(); // the round is already out: its acknowledgements must not renew the lease
+    long answered = sim.readsAnswered;
+    sim.step();
+    sim.step();
+    assertThat(sim.readsAnswered).isEqualTo(answered + 1);
+    assertThat(leader.core().leaseValid()).isFalse();
+  }
+
+  /**
+   * The chaos finding: a leader stopped (SIGSTOP) for longer than an election timeout, while the others
+   * elect a new leader and commit, then woken with a read queued. Returns normally if no stale read.
+   */
+  private static void readOnLeaderWokenFromAPause(boolean driverNoticed) {
+    SimCluster sim = clusterWithLease(50);
+    SimNode old = sim.leader();
+    sim.pause(old.id);
+    boolean moved =
+        sim.runUntil(
+            () -> {
+              SimNode l = sim.leader();
+              if (l != null && l != old && l.core().term > old.core().term && l.core().committedInTerm()) {
+                return true;
+              }
+              if (l != null && l != old) {
+                try {
+                  l.node.propose(new byte[] {2});
+                } catch (RuntimeException e) {
+                  // not yet
+                }
+              }
+              return false;
+            },
+            100);
+    assertThat(moved).isTrue();
+    assertThat(old.core().role).isEqualTo(Role.LEADER); // it still believes it leads
+    sim.resume(old.id, driverNoticed);
+    long leaseReads = old.core().metrics.leaseReads();
+    if (old.core().role == Role.LEADER) {
+      sim.read(old.id, true); // the read queued while it was stopped, before it hears the new term
+    }
+    sim.processAll();
+    if (driverNoticed) {
+      assertThat(old.core().metrics.leaseReads()).isEqualTo(leaseReads);
+    }
+    sim.settle(50);
+  }
+
+  @Test
+  void aLeaderWokenFromAPauseServesNoStaleReadWhenTheDriverExpiresItsLease() {
+    readOnLeaderWokenFromAPause(true);
+  }
+
+  @Test
+  void withoutExpireLeaseALeaderWokenFromAPauseServesAStaleReadAndTheOracleCatchesIt() {
+    assertThatThrownBy(() -> readOnLeaderWokenFromAPause(false))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("linearizable read");
   }

@@ -187,9 +187,32 @@ final class SimCluster {
     SimNode n = nodes.get(id);
     n.node = null;
     n.staged = null;
+    n.pausedAt = -1;
     for (SimNode o : nodes.values()) {
       if (o.alive() && !o.core().awaitingAdvance()) {
         o.node.reportUnreachable(id); // the node-level failure detector
+      }
+    }
+  }
+
+  /** SIGSTOP: node {@code id} stops ticking and handling anything; messages to it wait. */
+  void pause(long id) {
+    nodes.get(id).pausedAt = now;
+  }
+
+  /**
+   * SIGCONT. With {@code driverNoticed}, the driver does what a real one must after a pause (see
+   * {@link RawNode#expireLease()}): it voids the lease, then feeds the ticks the pause missed. Without, the
+   * node carries on as if no time had passed (the bug a driver without a real-time clock has).
+   */
+  void resume(long id, boolean driverNoticed) {
+    SimNode n = nodes.get(id);
+    long missed = now - n.pausedAt;
+    n.pausedAt = -1;
+    if (driverNoticed && n.alive()) {
+      n.node.expireLease();
+      for (long i = 0; i < missed; i++) {
+        n.node.tick();
       }
     }
   }
@@ -322,17 +345,24 @@ final class SimCluster {
 
   void step() {
     now++;
+    List<InFlight> held = new ArrayList<>();
     while (!inFlight.isEmpty() && inFlight.peek().at() <= now) {
-      Message m = inFlight.poll().m();
+      InFlight f = inFlight.poll();
+      Message m = f.m();
       SimNode to = nodes.get(m.getTo());
       if (to == null || !to.alive() || blocked.contains(link(m.getFrom(), m.getTo()))) {
         continue;
       }
+      if (to.paused()) {
+        held.add(new InFlight(now + 1, f.seq(), m)); // waits in the socket until the process wakes
+        continue;
+      }
       to.node.step(m);
     }
+    inFlight.addAll(held);
     for (SimNode n : nodes.values()) {
       // Bounded clock drift: a slow node misses one tick in skipEvery (see Config#leaseRead()).
-      if (n.alive() && (n.skipEvery == 0 || now % n.skipEvery != 0) && now % n.tickEvery == 0) {
+      if (n.alive() && !n.paused() && (n.skipEvery == 0 || now % n.skipEvery != 0) && now % n.tickEvery == 0) {
         n.node.tick();
       }
     }
@@ -344,7 +374,7 @@ final class SimCluster {
     for (int round = 0; round < 20; round++) {
       boolean any = false;
       for (SimNode n : nodes.values()) {
-        if (n.alive() && n.node.hasReady()) {
+        if (n.alive() && !n.paused() && n.node.hasReady()) {
           any = true;
           handleReady(n);
         }
@@ -474,8 +504,13 @@ final class SimCluster {
     n.storage.compact(meta);
   }
 
-  /** Asks node {@code id} for a read index; the answer is checked when it arrives. */
+  /** Asks node {@code id} for a read index that a valid lease may answer; checked when it arrives. */
   void read(long id) {
+    read(id, true);
+  }
+
+  /** Asks node {@code id} for a read index; the answer is checked when it arrives. */
+  void read(long id, boolean allowLease) {
     SimNode n = nodes.get(id);
     long required = oracle.maxCommitted();
     for (SimNode o : nodes.values()) {
@@ -485,7 +520,7 @@ final class SimCluster {
     }
     long ctx = ++nextRead;
     try {
-      n.node.readIndex(ByteBuffer.allocate(8).putLong(ctx).array());
+      n.node.readIndex(ByteBuffer.allocate(8).putLong(ctx).array(), allowLease);
       readsRequired.put(ctx, required);
     } catch (NotLeaderException e) {
       // no leader known: the client would retry elsewhere

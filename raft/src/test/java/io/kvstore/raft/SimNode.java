@@ -32,6 +32,8 @@ final class SimNode {
   int skipEvery;
   /** A far slower clock (scenario tests beyond the drift bound): ticks only every tickEvery steps. */
   int tickEvery = 1;
+  /** SIGSTOP: the step this node was paused at (no ticks, no Readies, inbound held), or -1. */
+  long pausedAt = -1;
 
   /** Oracle bookkeeping: commit index already reported, last term this node was seen leading. */
   long recordedCommit;
@@ -46,6 +48,10 @@ final class SimNode {
 
   boolean alive() {
     return node != null;
+  }
+
+  boolean paused() {
+    return pausedAt >= 0;
   }
 
   RaftCore core() {
