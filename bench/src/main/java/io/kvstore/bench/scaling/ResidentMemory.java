@@ -1,10 +1,10 @@
 package io.kvstore.bench.scaling;
 
 import io.kvstore.bench.load.BenchTarget;
-import io.kvstore.bench.load.KeyLoader;
 import io.kvstore.bench.load.KeySpace;
 import io.kvstore.bench.load.RoutingClientDriver;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,14 +23,14 @@ final class ResidentMemory {
   private ResidentMemory() {}
 
   static Result measure(Path dir, int values, int valueSize, int shards, int inFlight, String heap,
-      Duration loadTimeout) throws IOException, InterruptedException {
+      Duration loadTimeout, PrintStream progressLog) throws IOException, InterruptedException {
     try (NodeCluster cluster = new NodeCluster(dir, 3, shards, heap)) {
       cluster.awaitLeaders(Duration.ofSeconds(120));
       KeySpace keys = new KeySpace(values, valueSize, 7);
       long t0 = System.nanoTime();
       try (BenchTarget target = new BenchTarget("kvstore",
           List.of(new RoutingClientDriver(cluster.endpoints(), Duration.ofSeconds(30))), values)) {
-        KeyLoader.load(target, keys, inFlight, loadTimeout, 7);
+        Loading.loadOrRetryOnce(target, keys, inFlight, loadTimeout, 7, progressLog);
       }
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       // Let the nodes finish applying and flushing what the load left queued.

@@ -119,6 +119,7 @@ public final class ScalingMain implements Callable<Integer> {
     IdleCpu.Result idle = null;
     ResidentMemory.Result memory = null;
     Failover.Result failover = null;
+    List<String> failures = new ArrayList<>();
     try {
       ProgressListener progress = (store, config, second, warm, ops, errors, p99) -> {
         if (second % 5 == 0) {
@@ -131,25 +132,34 @@ public final class ScalingMain implements Callable<Integer> {
             Duration.ofSeconds(warmup), Duration.ofSeconds(duration), heap, 42);
         for (int n : shards) {
           stdout.println("Throughput with " + n + " shards...");
-          throughput.add(ShardThroughput.measure(fresh(dir, "throughput-" + n), n, s, progress));
-          deleteTree(dir.resolve("throughput-" + n));
+          Path d = fresh(dir, "throughput-" + n);
+          ShardThroughput.Result r = attempt(failures, "throughput with " + n + " shards",
+              () -> ShardThroughput.measure(d, n, s, progress, stdout));
+          if (r != null) {
+            throughput.add(r);
+          }
+          deleteTree(d);
         }
       }
       if (measure.contains("failover")) {
         stdout.println("Failover: " + kills + " kills of a leader...");
-        failover = Failover.measure(fresh(dir, "failover"), failoverShards, kills, heap, stdout);
-        deleteTree(dir.resolve("failover"));
+        Path d = fresh(dir, "failover");
+        failover = attempt(failures, "failover", () -> Failover.measure(d, failoverShards, kills, heap, stdout));
+        deleteTree(d);
       }
       if (measure.contains("idle")) {
         stdout.println("Idle CPU with " + idleShards + " shards...");
-        idle = IdleCpu.measure(fresh(dir, "idle"), idleShards, Duration.ofSeconds(idleSettle),
-            Duration.ofSeconds(idleWindow), heap);
-        deleteTree(dir.resolve("idle"));
+        Path d = fresh(dir, "idle");
+        idle = attempt(failures, "idle CPU", () -> IdleCpu.measure(d, idleShards, Duration.ofSeconds(idleSettle),
+            Duration.ofSeconds(idleWindow), heap));
+        deleteTree(d);
       }
       if (measure.contains("memory")) {
         stdout.println("Memory: loading " + values + " values...");
-        memory = ResidentMemory.measure(fresh(dir, "memory"), values, valueSize, memoryShards, loadInFlight, heap,
-            Duration.ofSeconds(loadTimeout));
+        Path d = fresh(dir, "memory");
+        memory = attempt(failures, "memory", () -> ResidentMemory.measure(d, values, valueSize, memoryShards,
+            loadInFlight, heap, Duration.ofSeconds(loadTimeout), stdout));
+        deleteTree(d);
       }
     } finally {
       if (tempDir) {
@@ -157,6 +167,9 @@ public final class ScalingMain implements Callable<Integer> {
       }
     }
     context.add("Load average after the run: " + loadAverage());
+    for (String f : failures) {
+      context.add("FAILED: " + f);
+    }
     String report = ScalingReport.render(context, throughput, idle, memory, failover);
     Path file = out != null ? out
         : Path.of("bench", "results", "scaling-" + started.toString().replace(":", "") + ".md");
@@ -167,7 +180,29 @@ public final class ScalingMain implements Callable<Integer> {
     stdout.println();
     stdout.print(report);
     stdout.println("\nWritten to " + file);
-    return 0;
+    return failures.isEmpty() ? 0 : 1;
+  }
+
+  /** A measurement that may fail. */
+  private interface Measurement<T> {
+    T run() throws Exception;
+  }
+
+  /**
+   * Runs one measurement; a failure is printed, added to {@code failures} (it goes into the report) and
+   * answered with null, so that the other measurements still run. An interrupt stops the whole run.
+   */
+  private <T> T attempt(List<String> failures, String what, Measurement<T> m) throws InterruptedException {
+    try {
+      return m.run();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      String line = what + ": " + e;
+      failures.add(line.length() > 2000 ? line.substring(0, 2000) + "..." : line);
+      stdout.println("FAILED: " + line);
+      return null;
+    }
   }
 
   private static Path fresh(Path dir, String name) throws IOException {

@@ -1,7 +1,6 @@
 package io.kvstore.bench.scaling;
 
 import io.kvstore.bench.load.BenchTarget;
-import io.kvstore.bench.load.KeyLoader;
 import io.kvstore.bench.load.KeySpace;
 import io.kvstore.bench.load.LoadRun;
 import io.kvstore.bench.load.ProgressListener;
@@ -14,6 +13,7 @@ import io.kvstore.bench.load.Workload;
 import io.kvstore.client.KvClient;
 import io.kvstore.ring.RoutingTable;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -37,17 +37,18 @@ final class ShardThroughput {
 
   private ShardThroughput() {}
 
-  static Result measure(Path dir, int shards, Settings s, ProgressListener progress)
+  static Result measure(Path dir, int shards, Settings s, ProgressListener progress, PrintStream progressLog)
       throws IOException, InterruptedException {
     try (NodeCluster cluster = new NodeCluster(dir, 3, shards, s.heap())) {
       cluster.awaitLeaders(Duration.ofSeconds(120));
       KeySpace keys = new KeySpace(s.keys(), s.valueSize(), s.seed());
       int active = activeShards(cluster, keys);
       try (BenchTarget target = new BenchTarget("kvstore",
-          List.of(new RoutingClientDriver(cluster.endpoints(), Duration.ofSeconds(10))), s.keys())) {
+          List.of(new RoutingClientDriver(cluster.endpoints(), Duration.ofSeconds(30))), s.keys())) {
         // Loaded at most LOAD_IN_FLIGHT at a time: the exactly-once table keeps 64 results per client, and a
         // put retried (after a slow start) behind more than 64 newer ones of its client is refused for good.
-        KeyLoader.load(target, keys, Math.min(s.inFlight(), LOAD_IN_FLIGHT), Duration.ofMinutes(10), s.seed());
+        Loading.loadOrRetryOnce(target, keys, Math.min(s.inFlight(), LOAD_IN_FLIGHT), Duration.ofMinutes(10),
+            s.seed(), progressLog);
         RunResult write = run(target, Workload.W, keys, s, progress);
         RunResult read = run(target, Workload.C, keys, s, progress);
         cluster.assertAlive();
