@@ -77,6 +77,7 @@ public final class KvClient implements AutoCloseable {
 
   private final Shared shared;
   private final Duration deadline;
+  private final boolean longAttempts;
 
   /** Everything one client and its {@link #withDeadline} views share. */
   private record Shared(ChannelPool channels, RouteCache routes, NodeCaller caller, MapRefresher refresher,
@@ -84,8 +85,22 @@ public final class KvClient implements AutoCloseable {
       ScheduledExecutorService scheduler, boolean followerReads, long attemptTimeoutNanos) {}
 
   private KvClient(Shared shared, Duration deadline) {
+    this(shared, deadline, false);
+  }
+
+  private KvClient(Shared shared, Duration deadline, boolean longAttempts) {
     this.shared = shared;
     this.deadline = deadline;
+    this.longAttempts = longAttempts;
+  }
+
+  /**
+   * A view whose every attempt may take the whole {@code callDeadline} (a blocking lock Acquire waits in
+   * the server's queue; cutting the attempt short would take it out of the queue).
+   */
+  KvClient forLongCalls(Duration callDeadline) {
+    requirePositive(callDeadline, "deadline");
+    return new KvClient(shared, callDeadline, true);
   }
 
   public static Builder builder() {
@@ -373,6 +388,43 @@ public final class KvClient implements AutoCloseable {
         ClusterGrpc.getGetNodeStatusMethod(), GetNodeStatusRequest.getDefaultInstance(), attemptTimeout(d)));
   }
 
+  // ---- leases, locks, watches ---------------------------------------------------------------------------
+
+  /** Leases, locks and watches through this client (lease.proto, lock.proto, watch.proto). */
+  public Coordination coordination() {
+    return new Coordination(this);
+  }
+
+  /** A write routed to the leader of {@code routingKey}'s shard, applied at most once (for Coordination). */
+  <Req, Resp> CompletableFuture<Resp> writeRouted(String op, ByteString routingKey,
+      MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
+      Function<Resp, ResponseHeader> headerOf) {
+    return write(op, routingKey, method, request, headerOf);
+  }
+
+  /** A call to the leader of shard {@code shardId} ({@code exactlyOnce}: with a client sequence). */
+  <Req, Resp> CompletableFuture<Resp> callLeaderOf(String op, long shardId, boolean exactlyOnce,
+      MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
+      Function<Resp, ResponseHeader> headerOf) {
+    long sequence = exactlyOnce ? shared.sequence.incrementAndGet() : 0;
+    return callShard(op, view -> view.routable() ? view.table().shard(shardId).orElse(null) : null,
+        Routing.LEADER, sequence, method, request, headerOf);
+  }
+
+  /** One call to the node at {@code address}, retried there only. */
+  <Req, Resp> CompletableFuture<Resp> callNode(String op, String address, MethodDescriptor<Req, Resp> method,
+      Req request) {
+    Deadline dl = Deadline.after(deadline);
+    Target target = new Target(address, 0, 1);
+    return shared.retrier.run(op + " " + address, dl,
+        (n, d) -> shared.caller.unary(target, method, request, attemptTimeout(d)));
+  }
+
+  /** The pooled channel to a node (for streams). */
+  io.grpc.Channel channelTo(String address) {
+    return shared.channels.channel(address);
+  }
+
   // ---- the one path every call takes --------------------------------------------------------------------
 
   private <Req, Resp> CompletableFuture<Resp> write(String op, ByteString routingKey,
@@ -511,6 +563,9 @@ public final class KvClient implements AutoCloseable {
   }
 
   private long attemptTimeout(Deadline dl) {
+    if (longAttempts) {
+      return dl.remainingNanos();
+    }
     return Math.min(dl.remainingNanos(), shared.attemptTimeoutNanos);
   }
 

@@ -38,6 +38,10 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
           err.println("kvctl: the cluster refused the request: " + serverMessage(kv));
           return ExitCode.USAGE;
         }
+        case NOT_FOUND -> {
+          err.println("kvctl: " + serverMessage(kv));
+          return ExitCode.NOT_FOUND_OR_COMPARE_FAILED;
+        }
         case DEADLINE_EXCEEDED -> {
           err.println("kvctl: the cluster did not answer within --timeout " + timeout
               + "; try a longer --timeout, or check the nodes with 'kvctl cluster status'");

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
         "did not answer within --timeout.",
         "Keys are UTF-8 text. Values: the VALUE argument, --file PATH, or stdin (binary-safe)."},
     subcommands = {PutCommand.class, GetCommand.class, DelCommand.class, ScanCommand.class, CasCommand.class,
-        TxnCommand.class, ClusterCommand.class, MemberCommand.class})
+        TxnCommand.class, ClusterCommand.class, MemberCommand.class, LeaseCommand.class, LockCommand.class,
+        WatchCommand.class})
 public final class Kvctl {
 
   @Option(
@@ -55,7 +56,13 @@ public final class Kvctl {
   }
 
   Duration timeoutDuration() {
-    String t = timeout.trim();
+    return parseDuration("--timeout", timeout);
+  }
+
+  /** A duration as kvctl takes them: 500ms, 5s, 1m, or plain milliseconds; more than 0. */
+  static Duration parseDuration(String option, String text) {
+    String timeout = text;
+    String t = text.trim();
     long millis;
     try {
       if (t.endsWith("ms")) {
@@ -68,10 +75,10 @@ public final class Kvctl {
         millis = Long.parseLong(t);
       }
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("bad --timeout '" + timeout + "': use e.g. 500ms, 5s or 1m");
+      throw new IllegalArgumentException("bad " + option + " '" + timeout + "': use e.g. 500ms, 5s or 1m");
     }
     if (millis <= 0) {
-      throw new IllegalArgumentException("bad --timeout '" + timeout + "': it must be more than 0, e.g. 5s");
+      throw new IllegalArgumentException("bad " + option + " '" + timeout + "': it must be more than 0, e.g. 5s");
     }
     return Duration.ofMillis(millis);
   }

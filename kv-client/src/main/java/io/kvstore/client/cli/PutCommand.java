@@ -16,10 +16,15 @@ final class PutCommand extends ClientCommand {
   @Parameters(index = "0", paramLabel = "KEY") String key;
   @Parameters(index = "1", paramLabel = "VALUE", arity = "0..1") String value;
   @Option(names = "--file", paramLabel = "PATH", description = "Read the value from this file.") Path file;
+  @Option(names = "--lease", paramLabel = "ID",
+      description = "Attach the key to this lease (kvctl lease grant): deleted when it expires.") long lease;
 
   @Override
   int run(KvClient client) {
-    PutResponse r = client.blocking().put(Bytes.key(key), Bytes.value(value, file, "value"));
+    PutResponse r = lease == 0
+        ? client.blocking().put(Bytes.key(key), Bytes.value(value, file, "value"))
+        : io.kvstore.client.Coordination.await(client.put(io.kvstore.proto.v1.PutRequest.newBuilder()
+            .setKey(Bytes.key(key)).setValue(Bytes.value(value, file, "value")).setLease(lease).build()));
     switch (format()) {
       case json -> out().println(Json.obj().put("key", key).put("version", r.getVersion()));
       case value -> out().println(r.getVersion());

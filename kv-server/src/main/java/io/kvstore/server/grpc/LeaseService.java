@@ -144,9 +144,15 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
   public StreamObserver<LeaseKeepAliveRequest> keepAlive(StreamObserver<LeaseKeepAliveResponse> out) {
     return new StreamObserver<>() {
       private boolean done;
+      /** Renewals still being answered: a half-close completes the stream only after them. */
+      private int pending;
+      private boolean halfClosed;
 
       @Override
       public void onNext(LeaseKeepAliveRequest r) {
+        synchronized (this) {
+          pending++;
+        }
         try {
           calls.checkCluster(r.getClusterId());
           checkId(r.getId());
@@ -166,6 +172,14 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
         }, calls.executor);
       }
 
+      private synchronized void answered() {
+        pending--;
+        if (halfClosed && pending == 0 && !done) {
+          done = true;
+          out.onCompleted();
+        }
+      }
+
       @Override
       public void onError(Throwable t) {
         synchronized (this) {
@@ -174,12 +188,11 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
       }
 
       @Override
-      public void onCompleted() {
-        synchronized (this) {
-          if (!done) {
-            done = true;
-            out.onCompleted();
-          }
+      public synchronized void onCompleted() {
+        halfClosed = true;
+        if (pending == 0 && !done) {
+          done = true;
+          out.onCompleted();
         }
       }
 
@@ -191,9 +204,11 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
             done = true;
           }
         }
+        answered();
       }
 
       private synchronized void end(Throwable status) {
+        pending--;
         if (!done) {
           done = true;
           try {

@@ -137,19 +137,19 @@ class RequestValidationTest {
 
   @Test
   void unknownFieldsAreRefusedRatherThanIgnored() {
-    // Field 10 of PutRequest is reserved for leases: a newer client's lease must not be silently dropped.
+    // Field 12 of PutRequest is unknown to this version: a newer client's option must not be silently dropped.
     PutRequest withLease =
         PutRequest.newBuilder()
             .setKey(utf8("k"))
             .setValue(utf8("v"))
             .setUnknownFields(
                 UnknownFieldSet.newBuilder()
-                    .addField(10, UnknownFieldSet.Field.newBuilder().addVarint(42).build())
+                    .addField(12, UnknownFieldSet.Field.newBuilder().addVarint(42).build())
                     .build())
             .build();
     StatusRuntimeException e = failure(() -> kv.put(withLease));
     assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(e.getStatus().getDescription()).contains("field number 10");
+    assertThat(e.getStatus().getDescription()).contains("field number 12");
   }
 
   @Test

@@ -343,6 +343,7 @@ class LeaseLockE2eTest {
     long granted = System.nanoTime();
     long leader = cluster.leaderOf(shard).orElseThrow();
     long survivor = cluster.ids().stream().filter(id -> id != leader).findFirst().orElseThrow();
+    Await.until(WAIT, "the survivor applied the write", () -> staleGet(survivor, "{failover}:k").getFound());
     // Two thirds of the TTL go by under the first leader (no keep-alive): the key is there all along.
     long lateInTheTtl = granted + TimeUnit.MILLISECONDS.toNanos(ttl * 2 / 3);
     while (System.nanoTime() - lateInTheTtl < 0) {
