@@ -34,11 +34,11 @@ final class Failover {
 
   private Failover() {}
 
-  static Result measure(Path dir, int shards, int kills, String heap, java.io.PrintStream log)
+  static Result measure(Path dir, int shards, int kills, NodeJvm jvm, java.io.PrintStream log)
       throws IOException, InterruptedException {
     ByteString key = ByteString.copyFrom("failover-key", StandardCharsets.UTF_8);
     ByteString value = ByteString.copyFrom(new byte[256]);
-    try (NodeCluster cluster = new NodeCluster(dir, 3, shards, heap);
+    try (NodeCluster cluster = new NodeCluster(dir, 3, shards, jvm);
         KvClient client = KvClient.builder().seeds(cluster.endpoints()).deadline(Duration.ofSeconds(10))
             .build()) {
       cluster.awaitLeaders(Duration.ofSeconds(120));

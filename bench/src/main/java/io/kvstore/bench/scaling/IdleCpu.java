@@ -25,9 +25,9 @@ final class IdleCpu {
 
   private IdleCpu() {}
 
-  static Result measure(Path dir, int shards, Duration settle, Duration window, String heap)
+  static Result measure(Path dir, int shards, Duration settle, Duration window, NodeJvm jvm)
       throws IOException, InterruptedException {
-    try (NodeCluster cluster = new NodeCluster(dir, 3, shards, heap)) {
+    try (NodeCluster cluster = new NodeCluster(dir, 3, shards, jvm)) {
       long start = System.nanoTime();
       cluster.awaitLeaders(Duration.ofMinutes(10));
       String clientMap = fetchMap(cluster);

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 final class NodeCluster implements AutoCloseable {
   private final Path dir;
   private final int shards;
-  private final String heap;
+  private final NodeJvm jvm;
   private final List<Integer> ports = new ArrayList<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
   private final Process[] processes;
@@ -41,12 +41,12 @@ final class NodeCluster implements AutoCloseable {
    * Starts {@code nodes} nodes of a new cluster with {@code shards} shards; returns once started (not yet
    * serving: see {@link #awaitLeaders}).
    *
-   * @param heap the nodes' -Xmx value, e.g. "1g"
+   * @param jvm how the nodes' JVMs start
    */
-  NodeCluster(Path dir, int nodes, int shards, String heap) throws IOException {
+  NodeCluster(Path dir, int nodes, int shards, NodeJvm jvm) throws IOException {
     this.dir = dir;
     this.shards = shards;
-    this.heap = heap;
+    this.jvm = jvm;
     this.processes = new Process[nodes];
     this.channels = new ManagedChannel[nodes];
     StringBuilder b = new StringBuilder();
@@ -77,10 +77,6 @@ final class NodeCluster implements AutoCloseable {
     return processes.length;
   }
 
-  String heap() {
-    return heap;
-  }
-
   /** The OS process id of node {@code id} (1-based). */
   long pid(int id) {
     return processes[id - 1].pid();
@@ -108,11 +104,10 @@ final class NodeCluster implements AutoCloseable {
   private void start(int id) throws IOException {
     Path data = dir.resolve("node-" + id);
     Files.createDirectories(data);
-    processes[id - 1] = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap,
-        "-XX:+UseG1GC",
-        "-XX:+ExitOnOutOfMemoryError",
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvm.arguments());
+    command.addAll(List.of(
         "-cp", System.getProperty("java.class.path"),
         NodeMain.class.getName(),
         "--node-id", Integer.toString(id),
@@ -122,7 +117,8 @@ final class NodeCluster implements AutoCloseable {
         "--data-dir", data.toString(),
         "--initial-cluster", initial,
         "--shards", Integer.toString(shards),
-        "--shutdown-timeout-ms", "2000")
+        "--shutdown-timeout-ms", "2000"));
+    processes[id - 1] = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("node.log").toFile()))
         .start();

@@ -83,6 +83,10 @@ public final class ScalingMain implements Callable<Integer> {
   @Option(names = "--heap", defaultValue = "1g", description = "Each node's -Xmx (default: ${DEFAULT-VALUE}).")
   String heap;
 
+  @Option(names = "--node-jvm-flags", split = " ", hidden = true,
+      description = "More JVM flags for the nodes, space-separated (tests: faster start; not for figures).")
+  List<String> nodeJvmFlags = new ArrayList<>();
+
   @Option(names = "--out", description = "Where to write the Markdown report (default: bench/results/scaling-<UTC time>.md).")
   Path out;
 
@@ -112,7 +116,9 @@ public final class ScalingMain implements Callable<Integer> {
     context.add("Command: `" + System.getProperty("scaling.command", "ScalingMain " + String.join(" ", measure)) + "`");
     context.add("Machine: " + Machine.describe());
     context.add("Load average before the run: " + loadAverage());
-    context.add("Nodes: child JVMs, -Xmx" + heap + " -XX:+UseG1GC, default node flags except --shards");
+    NodeJvm jvm = new NodeJvm(heap, nodeJvmFlags);
+    context.add("Nodes: child JVMs, " + String.join(" ", jvm.arguments())
+        + ", default node flags except --shards");
     boolean tempDir = workDir == null;
     Path dir = tempDir ? Files.createTempDirectory("kvstore-scaling") : Files.createDirectories(workDir);
     List<ShardThroughput.Result> throughput = new ArrayList<>();
@@ -129,7 +135,7 @@ public final class ScalingMain implements Callable<Integer> {
       };
       if (measure.contains("throughput")) {
         ShardThroughput.Settings s = new ShardThroughput.Settings(keys, valueSize, inFlight,
-            Duration.ofSeconds(warmup), Duration.ofSeconds(duration), heap, 42);
+            Duration.ofSeconds(warmup), Duration.ofSeconds(duration), jvm, 42);
         for (int n : shards) {
           stdout.println("Throughput with " + n + " shards...");
           Path d = fresh(dir, "throughput-" + n);
@@ -144,21 +150,21 @@ public final class ScalingMain implements Callable<Integer> {
       if (measure.contains("failover")) {
         stdout.println("Failover: " + kills + " kills of a leader...");
         Path d = fresh(dir, "failover");
-        failover = attempt(failures, "failover", () -> Failover.measure(d, failoverShards, kills, heap, stdout));
+        failover = attempt(failures, "failover", () -> Failover.measure(d, failoverShards, kills, jvm, stdout));
         deleteTree(d);
       }
       if (measure.contains("idle")) {
         stdout.println("Idle CPU with " + idleShards + " shards...");
         Path d = fresh(dir, "idle");
         idle = attempt(failures, "idle CPU", () -> IdleCpu.measure(d, idleShards, Duration.ofSeconds(idleSettle),
-            Duration.ofSeconds(idleWindow), heap));
+            Duration.ofSeconds(idleWindow), jvm));
         deleteTree(d);
       }
       if (measure.contains("memory")) {
         stdout.println("Memory: loading " + values + " values...");
         Path d = fresh(dir, "memory");
         memory = attempt(failures, "memory", () -> ResidentMemory.measure(d, values, valueSize, memoryShards,
-            loadInFlight, heap, Duration.ofSeconds(loadTimeout), stdout));
+            loadInFlight, jvm, Duration.ofSeconds(loadTimeout), stdout));
         deleteTree(d);
       }
     } finally {

@@ -69,7 +69,9 @@ final class ScalingReport {
       b.append("\n## Resident memory with ").append(String.format(Locale.ROOT, "%,d", memory.values()))
           .append(" values of ").append(memory.valueSize()).append(" bytes (3 nodes, ")
           .append(memory.shards()).append(" shards, -Xmx").append(memory.heap()).append(")\n\n")
-          .append("Loaded in ").append(fixed(memory.loadSeconds(), 0)).append(" s.\n\n")
+          .append("Loaded in ").append(fixed(memory.loadSeconds(), 0)).append(" s")
+          .append(memory.loadFailure().isEmpty() ? "." : "; the load was incomplete: " + memory.loadFailure())
+          .append("\n\n")
           .append("| node | RSS MiB | data dir MiB |\n|--:|--:|--:|\n");
       for (int i = 0; i < memory.rssBytesPerNode().size(); i++) {
         b.append("| ").append(i + 1).append(" | ").append(mib(memory.rssBytesPerNode().get(i)))

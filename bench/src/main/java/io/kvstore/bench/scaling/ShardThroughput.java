@@ -27,7 +27,7 @@ import java.util.Set;
  */
 final class ShardThroughput {
   /** The load of every cluster size: identical across sizes so the throughputs compare. */
-  record Settings(int keys, int valueSize, int inFlight, Duration warmup, Duration duration, String heap,
+  record Settings(int keys, int valueSize, int inFlight, Duration warmup, Duration duration, NodeJvm jvm,
       long seed) {}
 
   /** One size's figures. {@code activeShards}: shards owning at least one of the run's keys. */
@@ -39,7 +39,7 @@ final class ShardThroughput {
 
   static Result measure(Path dir, int shards, Settings s, ProgressListener progress, PrintStream progressLog)
       throws IOException, InterruptedException {
-    try (NodeCluster cluster = new NodeCluster(dir, 3, shards, s.heap())) {
+    try (NodeCluster cluster = new NodeCluster(dir, 3, shards, s.jvm())) {
       cluster.awaitLeaders(Duration.ofSeconds(120));
       KeySpace keys = new KeySpace(s.keys(), s.valueSize(), s.seed());
       int active = activeShards(cluster, keys);
