@@ -21,10 +21,11 @@ import java.util.Objects;
  *     followers) once this many entries were applied since the previous compaction
  * @param readTimeoutTicks a ReadIndex request not answered within this many ticks fails with
  *     {@link ShardUnavailableException} (Raft drops read requests silently when leadership changes)
- * @param leaseReads serve reads from the leader lease (Raft thesis §6.4.1; assumes clock drift below
- *     {@code electionTicks / 5}). The Raft core decides per replica, not per read: with it on, a
- *     LINEARIZABLE read on the leader may also be served from the lease. Off: LEASE reads take a
- *     ReadIndex round like LINEARIZABLE ones (stronger, slower)
+ * @param leaseReads serve CONSISTENCY_LEASE reads from the leader lease (Raft thesis §6.4.1; assumes clock
+ *     drift below {@link #maxClockDriftTicks()}). LINEARIZABLE reads never use the lease. The worker
+ *     voids every lease when its loop saw real time run on without ticks for longer than that margin (a
+ *     paused process), so a LEASE read then takes a ReadIndex round. Off: LEASE reads take a ReadIndex
+ *     round like LINEARIZABLE ones (stronger, slower)
  * @param cacheBytes the hot-value cache's budget (0: no cache)
  * @param sessions the exactly-once table's bounds per shard
  * @param storage the node's RocksDB budgets
@@ -62,6 +63,15 @@ public record ReplicaOptions(
     if (maxTransportBatchBytes < 64 * 1024) {
       throw new IllegalArgumentException("maxTransportBatchBytes must be at least 64 KiB");
     }
+  }
+
+  /**
+   * The lease's drift margin in ticks ({@code electionTicks / 5}, at least 1): the lease lasts
+   * {@code electionTicks - maxClockDriftTicks} ticks, and a gap of more than this many ticks of real time
+   * between two ticks of a worker voids its leases (see {@code RawNode.expireLease}).
+   */
+  public int maxClockDriftTicks() {
+    return Math.max(1, electionTicks / 5);
   }
 
   /** 100 ms ticks, 1 s election timeout, one loop thread, snapshots every 10,000 entries, 64 MiB cache. */

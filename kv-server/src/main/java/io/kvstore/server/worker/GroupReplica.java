@@ -99,6 +99,8 @@ public final class GroupReplica {
   private final List<Proposal> results = new ArrayList<>();
   private long nextReadId = 1;
   private long ticks;
+  /** Set by {@link #expireLease(boolean)}: lease answers in the next Ready are not trusted. */
+  private boolean leaseAnswersSuspect;
   private Ready ready;
   private ShardSnapshot outgoing;
   private IncomingSnapshot incoming;
@@ -121,11 +123,14 @@ public final class GroupReplica {
   private static final class ReadBatch {
     final List<ReadRequest> reads;
     final long createdTick;
+    /** Only CONSISTENCY_LEASE reads may be answered by the leader lease; LINEARIZABLE ones never. */
+    final boolean allowLease;
     long askedTick;
 
-    ReadBatch(List<ReadRequest> reads, long createdTick) {
+    ReadBatch(List<ReadRequest> reads, long createdTick, boolean allowLease) {
       this.reads = reads;
       this.createdTick = createdTick;
+      this.allowLease = allowLease;
       this.askedTick = createdTick;
     }
 
@@ -158,6 +163,7 @@ public final class GroupReplica {
         .checkQuorum(true)
         .preVote(true)
         .leaseRead(ctx.options().leaseReads())
+        .maxClockDriftTicks(ctx.options().maxClockDriftTicks())
         // Distinct seeds per group, so the groups of one node do not time out in lockstep.
         .randomSeed(ctx.nodeId() * 0x9E3779B97F4A7C15L ^ shardId * 0xC2B2AE3D27D4EB4FL ^ System.nanoTime())
         .build();
@@ -272,20 +278,50 @@ public final class GroupReplica {
     newReads.add(r);
   }
 
-  /** One ReadIndex request for every read that arrived this round (they share one heartbeat round). */
+  /**
+   * One ReadIndex request for the LINEARIZABLE reads and one for the LEASE reads that arrived this round
+   * (each kind shares one heartbeat round). Only the LEASE request lets the leader lease answer: the lease
+   * rests on a clock assumption (bounded drift, no unnoticed pause), LINEARIZABLE promises more.
+   */
   void flushReads() {
     if (newReads.isEmpty()) {
       return;
     }
-    List<ReadRequest> batch = new ArrayList<>(newReads);
+    List<ReadRequest> strict = new ArrayList<>();
+    List<ReadRequest> lease = new ArrayList<>();
+    for (ReadRequest r : newReads) {
+      (r.consistency() == Consistency.CONSISTENCY_LEASE ? lease : strict).add(r);
+    }
     newReads.clear();
+    askReadIndex(strict, false);
+    askReadIndex(lease, true);
+  }
+
+  private void askReadIndex(List<ReadRequest> batch, boolean allowLease) {
+    if (batch.isEmpty()) {
+      return;
+    }
     long id = nextReadId++;
     try {
-      raw.readIndex(ByteBuffer.allocate(8).putLong(id).array());
-      awaitingIndex.put(id, new ReadBatch(batch, ticks));
+      raw.readIndex(ByteBuffer.allocate(8).putLong(id).array(), allowLease);
+      awaitingIndex.put(id, new ReadBatch(batch, ticks, allowLease));
     } catch (io.kvstore.raft.NotLeaderException e) {
       batch.forEach(r -> fail(r, new NotLeaderException(shardId, leaderHint())));
     }
+  }
+
+  /**
+   * The worker saw real time run on without ticks for longer than the lease's drift margin (the process
+   * was paused, or starved): void the lease (no lease answer until a fresh quorum round). With
+   * {@code answersSuspect}, a lease decision may already have been taken during the gap: this group's
+   * next lease-answered reads are asked again instead of served (they then take a ReadIndex round).
+   */
+  void expireLease(boolean answersSuspect) {
+    if (failure != null) {
+      return;
+    }
+    raw.expireLease();
+    leaseAnswersSuspect |= answersSuspect;
   }
 
   void tick() {
@@ -309,7 +345,7 @@ public final class GroupReplica {
         // The request or its answer may have been lost (Raft tolerates loss; we retry): ask again.
         b.askedTick = ticks;
         try {
-          raw.readIndex(ByteBuffer.allocate(8).putLong(e.getKey()).array());
+          raw.readIndex(ByteBuffer.allocate(8).putLong(e.getKey()).array(), b.allowLease);
         } catch (io.kvstore.raft.NotLeaderException notLeader) {
           // No leader known right now; the timeout above answers if none appears.
         }
@@ -545,10 +581,13 @@ public final class GroupReplica {
     results.clear();
     for (ReadState rs : ready.readStates()) {
       ReadBatch b = awaitingIndex.remove(ByteBuffer.wrap(rs.context()).getLong());
-      if (b != null) {
+      if (b != null && rs.lease() && leaseAnswersSuspect) {
+        newReads.addAll(b.reads()); // the lease may have been judged during a pause: ask again
+      } else if (b != null) {
         awaitingApply.computeIfAbsent(rs.index(), i -> new ArrayList<>()).addAll(b.reads());
       }
     }
+    leaseAnswersSuspect = false;
     serveReads();
     flushCompletions();
   }

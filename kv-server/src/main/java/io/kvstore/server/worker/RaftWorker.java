@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>One round, for all of the worker's groups at once:
  * <ol>
  *   <li>drain the mailbox: inbound messages ({@code step}), proposals, reads, control tasks; tick every
- *       group when the tick period passed; one ReadIndex request per group for the round's reads;</li>
+ *       group when the tick period passed; one ReadIndex request per group for the round's LINEARIZABLE
+ *       reads and one for its LEASE reads (only those may be answered by the leader lease);</li>
  *   <li>collect every group's {@code Ready}; send the messages that may leave at once (a leader's appends
  *       go out while it writes them itself, Raft thesis §10.2.1), batched per peer node; stage snapshot
  *       chunks;</li>
@@ -48,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * The loop sleeps until the next tick or until the mailbox gets work, unless a group already has its next
  * Ready (e.g. entries that became applicable when its log was persisted). Rounds batch naturally:
  * whatever arrives while a round is syncing is handled by the next one, with one fsync.
+ *
+ * <p>Pauses and the leader lease: a lease is counted in ticks, and a process that was stopped (SIGSTOP,
+ * a long GC pause, a starved thread) did not tick, so on waking its leases would still look valid while
+ * the other nodes may have elected new leaders. So the loop measures real time ({@code System.nanoTime})
+ * since the last tick: when more than {@code maxClockDriftTicks} ticks went by without one, it voids the
+ * lease of every group ({@code RawNode.expireLease}) before it handles any message or read of the round,
+ * and feeds the missed ticks (so elections and check-quorum proceed). It checks again once the round's
+ * reads were asked for: a pause in between may have let a lease decide on a stale clock, so lease answers
+ * of that round are asked again instead of served.
  */
 public final class RaftWorker {
   private static final Logger log = LoggerFactory.getLogger(RaftWorker.class);
@@ -68,6 +78,13 @@ public final class RaftWorker {
   private final AtomicInteger mailboxSize = new AtomicInteger();
   private final int mailboxCapacity;
   private final long tickNanos;
+  /** More real time than this between two ticks voids the leases (the lease's drift margin). */
+  private final long pauseGapNanos;
+  /** Most missed ticks fed after a pause: enough for check-quorum and an election to run their course. */
+  private final long maxCatchUpTicks;
+  /** Loop thread only: when the next tick is due, and when the groups last ticked. */
+  private long nextTick;
+  private long lastTickNanos;
   private volatile boolean running;
   private volatile boolean stopped;
   private volatile boolean signalled;
@@ -79,6 +96,8 @@ public final class RaftWorker {
     this.transport = transport;
     this.mailboxCapacity = mailboxCapacity;
     this.tickNanos = ctx.options().tick().toNanos();
+    this.pauseGapNanos = ctx.options().maxClockDriftTicks() * tickNanos;
+    this.maxCatchUpTicks = 2L * ctx.options().electionTicks();
   }
 
   /** Adds a group before {@link #start()}. */
@@ -152,7 +171,8 @@ public final class RaftWorker {
   // ---------------------------------------------------------------- the loop
 
   private void loop() {
-    long nextTick = System.nanoTime() + tickNanos;
+    lastTickNanos = System.nanoTime();
+    nextTick = lastTickNanos + tickNanos;
     while (running) {
       long now = System.nanoTime();
       boolean tick = now - nextTick >= 0;
@@ -182,16 +202,49 @@ public final class RaftWorker {
     }
   }
 
+  /**
+   * Before anything else in a round: if real time ran on without ticks for longer than the drift margin
+   * (see the class comment), void every group's lease, then feed the ticks missed (bounded).
+   */
+  private void catchUpAfterPause(boolean tickDue) {
+    long now = System.nanoTime();
+    long gap = now - lastTickNanos;
+    if (gap <= pauseGapNanos) {
+      return;
+    }
+    for (GroupReplica g : groups) {
+      guard(g, () -> g.expireLease(false));
+    }
+    long missed = Math.min(gap / tickNanos - (tickDue ? 1 : 0), maxCatchUpTicks);
+    for (long i = 0; i < missed; i++) {
+      for (GroupReplica g : groups) {
+        guard(g, g::tick);
+      }
+    }
+    log.info("{}: {} ms without a tick (paused?): leases voided, {} missed ticks fed", name,
+        gap / 1_000_000, missed);
+    lastTickNanos = now;
+    nextTick = now + tickNanos; // the missed ticks are fed: the loop must not catch up on them again
+  }
+
   /** One round (see the class comment); true when some group already has its next Ready. */
   boolean round(boolean tick) {
+    catchUpAfterPause(tick);
     drainMailbox();
     if (tick) {
       for (GroupReplica g : groups) {
         guard(g, g::tick);
       }
+      lastTickNanos = System.nanoTime();
     }
     for (GroupReplica g : groups) {
       guard(g, g::flushReads);
+    }
+    if (System.nanoTime() - lastTickNanos > pauseGapNanos) {
+      // Paused since the check above: a lease may have answered on a stale clock. Ask those again.
+      for (GroupReplica g : groups) {
+        guard(g, () -> g.expireLease(true));
+      }
     }
     List<GroupReplica> readies = new ArrayList<>();
     for (GroupReplica g : groups) {
