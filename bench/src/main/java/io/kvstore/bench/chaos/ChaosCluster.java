@@ -64,11 +64,12 @@ final class ChaosCluster implements AutoCloseable {
     if (leaseReads) {
       common.add("--lease-reads");
     }
+    String classPath = ClassPathSnapshot.take(dir.resolve("classpath"));
     for (int i = 1; i <= nodeCount; i++) {
       List<String> flags = new ArrayList<>(common);
       flags.addAll(List.of("--metrics-port", Integer.toString(metricsPorts.get(i - 1))));
       nodes.add(new NodeProcess(i, network.address(i), ports.get(i - 1), dir.resolve("node-" + i),
-          network.launchPrefix(i), flags));
+          network.launchPrefix(i), flags, classPath));
     }
     statusClient = KvClient.builder().seeds(endpoints).deadline(Duration.ofSeconds(2))
         .attemptTimeout(Duration.ofSeconds(2)).build();

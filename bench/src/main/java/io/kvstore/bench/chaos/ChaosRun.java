@@ -174,6 +174,9 @@ final class ChaosRun {
       cluster = null;
       if (!keepData) {
         deleteTree(data);
+      } else {
+        deleteTree(data.resolve("classpath")); // the nodes' class path copy; the data and logs stay
+        log.println("  the nodes' data directories are kept in " + data);
       }
     }
   }

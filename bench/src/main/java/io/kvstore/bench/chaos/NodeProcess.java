@@ -32,6 +32,12 @@ final class NodeProcess {
    * @param nodeFlags    flags of {@link NodeMain} besides node id, host, port and data directory
    */
   NodeProcess(int id, String host, int port, Path dataDir, List<String> launchPrefix, List<String> nodeFlags) {
+    this(id, host, port, dataDir, launchPrefix, nodeFlags, System.getProperty("java.class.path"));
+  }
+
+  /** @param classPath the nodes' class path (e.g. a {@link ClassPathSnapshot}) */
+  NodeProcess(int id, String host, int port, Path dataDir, List<String> launchPrefix, List<String> nodeFlags,
+              String classPath) {
     this.id = id;
     this.host = host;
     this.port = port;
@@ -43,7 +49,7 @@ final class NodeProcess {
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1", // starts faster; restarts are frequent here
         "-XX:+ExitOnOutOfMemoryError",
-        "-cp", System.getProperty("java.class.path"),
+        "-cp", classPath,
         NodeMain.class.getName(),
         "--node-id", Integer.toString(id),
         "--host", host,
