@@ -4,6 +4,7 @@ import io.kvstore.bench.check.CheckResult;
 import io.kvstore.bench.check.FaultWindow;
 import io.kvstore.bench.check.History;
 import io.kvstore.bench.check.HistoryRecorder;
+import io.kvstore.bench.check.Outcome;
 import io.kvstore.bench.check.ReportWriter;
 import io.kvstore.bench.check.Verdict;
 import io.kvstore.client.KvClient;
@@ -14,12 +15,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -72,8 +75,8 @@ final class ChaosRun {
 
       List<KvClient> clients = new ArrayList<>();
       List<Thread> threads = new ArrayList<>();
-      List<Throwable> clientErrors = java.util.Collections.synchronizedList(new ArrayList<>());
-      var running = new java.util.concurrent.atomic.AtomicBoolean(true);
+      List<Throwable> clientErrors = Collections.synchronizedList(new ArrayList<>());
+      AtomicBoolean running = new AtomicBoolean(true);
       try {
         for (int c = 0; c < config.clients(); c++) {
           KvClient kv = KvClient.builder().seeds(cluster.endpoints()).deadline(config.opDeadline())
@@ -154,8 +157,8 @@ final class ChaosRun {
         keepData = true;
         copyNodeLogs(data, config.out());
       }
-      ChaosResult r = new ChaosResult(result.verdict(), history.size(), history.count(io.kvstore.bench.check.Outcome.OK),
-          history.count(io.kvstore.bench.check.Outcome.FAIL), history.count(io.kvstore.bench.check.Outcome.INFO),
+      ChaosResult r = new ChaosResult(result.verdict(), history.size(), history.count(Outcome.OK),
+          history.count(Outcome.FAIL), history.count(Outcome.INFO),
           nemesis.counts(), installed, result.verdict() == Verdict.INVALID ? result.findings() : List.of(),
           networkText, config.out());
       log.println("  " + r.summary());
