@@ -1,9 +1,7 @@
 package io.kvstore.bench.scaling;
 
-import io.kvstore.bench.load.BenchTarget;
-import io.kvstore.bench.load.KeyLoader;
 import io.kvstore.bench.load.KeySpace;
-import io.kvstore.bench.load.RoutingClientDriver;
+import io.kvstore.client.KvClient;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,14 +29,14 @@ final class ResidentMemory {
       KeySpace keys = new KeySpace(values, valueSize, 7);
       long t0 = System.nanoTime();
       String loadFailure = "";
-      try (BenchTarget target = new BenchTarget("kvstore",
-          List.of(new RoutingClientDriver(cluster.endpoints(), Duration.ofSeconds(30))), values)) {
-        KeyLoader.load(target, keys, inFlight, loadTimeout, 7);
-      } catch (IllegalStateException e) {
-        // The loader waits for every put and then refuses a load where any failed. A few failed puts
-        // among a million do not change the memory figure: it is measured and the failure reported.
-        loadFailure = e.getMessage();
-        progressLog.println("  " + loadFailure);
+      try (KvClient client = KvClient.builder().seeds(cluster.endpoints()).deadline(Duration.ofSeconds(30))
+          .build()) {
+        BulkLoad.Outcome o = BulkLoad.load(client, keys, inFlight, loadTimeout);
+        if (o.failed() > 0 || !o.finished()) {
+          loadFailure = o.written() + " of " + values + " puts succeeded, " + o.failed() + " failed"
+              + (o.finished() ? "" : ", the load ran out of its " + loadTimeout.toSeconds() + " s");
+          progressLog.println("  " + loadFailure);
+        }
       }
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       // Let the nodes finish applying and flushing what the load left queued.
