@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Writes every key of a key space once, {@code inFlight} puts at a time, and goes on past failed puts
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BulkLoad {
   /** @param written puts that succeeded; {@code failed} puts that failed; {@code finished} all issued and done */
-  record Outcome(long written, long failed, boolean finished) {}
+  record Outcome(long written, long failed, boolean finished, String firstFailure) {}
 
   private BulkLoad() {}
 
@@ -24,18 +25,19 @@ final class BulkLoad {
     AtomicInteger next = new AtomicInteger();
     AtomicLong written = new AtomicLong();
     AtomicLong failed = new AtomicLong();
+    AtomicReference<Throwable> first = new AtomicReference<>();
     int lanes = Math.min(inFlight, keys.keyCount());
     CountDownLatch done = new CountDownLatch(lanes);
     for (int lane = 0; lane < lanes; lane++) {
-      lane(client, keys, new SplittableRandom(lane), next, written, failed, done);
+      lane(client, keys, new SplittableRandom(lane), next, written, failed, first, done);
     }
     boolean finished = done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     next.set(Integer.MAX_VALUE / 2); // stops the lanes when time ran out
-    return new Outcome(written.get(), failed.get(), finished);
+    return new Outcome(written.get(), failed.get(), finished, String.valueOf(first.get()));
   }
 
   private static void lane(KvClient client, KeySpace keys, SplittableRandom random, AtomicInteger next,
-      AtomicLong written, AtomicLong failed, CountDownLatch done) {
+      AtomicLong written, AtomicLong failed, AtomicReference<Throwable> first, CountDownLatch done) {
     int i = next.getAndIncrement();
     if (i >= keys.keyCount()) {
       done.countDown();
@@ -44,7 +46,10 @@ final class BulkLoad {
     // The put completes on a transport thread, which continues the lane: no thread per lane.
     client.put(keys.key(i), keys.value(random)).whenComplete((r, e) -> {
       (e == null ? written : failed).incrementAndGet();
-      lane(client, keys, random, next, written, failed, done);
+      if (e != null) {
+        first.compareAndSet(null, e);
+      }
+      lane(client, keys, random, next, written, failed, first, done);
     });
   }
 }

@@ -34,7 +34,8 @@ final class ResidentMemory {
         BulkLoad.Outcome o = BulkLoad.load(client, keys, inFlight, loadTimeout);
         if (o.failed() > 0 || !o.finished()) {
           loadFailure = o.written() + " of " + values + " puts succeeded, " + o.failed() + " failed"
-              + (o.finished() ? "" : ", the load ran out of its " + loadTimeout.toSeconds() + " s");
+              + (o.finished() ? "" : ", the load ran out of its " + loadTimeout.toSeconds() + " s")
+              + (o.failed() > 0 ? "; the first failure: " + o.firstFailure() : "");
           progressLog.println("  " + loadFailure);
         }
       }

@@ -23,7 +23,7 @@ class ScalingRunTest {
     cli.setErr(new PrintWriter(print, true));
     int code = cli.execute("--shards", "2", "--keys", "100", "--warmup", "0", "--duration", "1", "--in-flight", "8",
             "--idle-shards", "6", "--idle-settle", "0", "--idle-window", "1",
-            "--values", "300", "--memory-shards", "2",
+            "--values", "300", "--memory-shards", "2", "--load-in-flight", "16",
             "--kills", "2", "--failover-shards", "2",
             "--heap", "256m", "--node-jvm-flags=-XX:TieredStopAtLevel=1", "--work-dir", dir.resolve("data").toString(), "--out", out.toString());
     String log = printed.toString(StandardCharsets.UTF_8);
