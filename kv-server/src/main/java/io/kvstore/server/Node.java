@@ -30,7 +30,6 @@ import io.kvstore.server.proto.NodeInternalGrpc;
 import io.kvstore.server.replica.LeaderHint;
 import io.kvstore.server.replica.NodeReplicas;
 import io.kvstore.server.replica.ShardReplicas;
-import io.kvstore.server.transport.RaftCallExecutor;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -203,7 +202,6 @@ public final class Node implements AutoCloseable {
             .addService(health.getHealthService())
             .addService(ProtoReflectionServiceV1.newInstance())
             .fallbackHandlerRegistry(services)
-            .callExecutor(new RaftCallExecutor()) // Raft messages skip the executor hop (see there)
             .intercept(new ForwardingMarker())
             .intercept(new GrpcServerMetrics(registry))
             .build()

@@ -59,8 +59,8 @@ import java.util.function.Supplier;
  * keys per shard and reassemble the answers in request order.
  *
  * <p>Threading: handlers run on gRPC's executor and never block; replica futures complete on replica
- * threads, so reads of a {@link ReadView} (which may hit RocksDB) run on {@code executor}; an answer to
- * the client is sent by whichever thread completes its result (sending never blocks). Every call is bounded by the client's deadline (or {@link #DEFAULT_TIMEOUT}), which is
+ * threads, so reads of a {@link ReadView} (which may hit RocksDB) and every answer to the client run on
+ * {@code executor}. Every call is bounded by the client's deadline (or {@link #DEFAULT_TIMEOUT}), which is
  * also the deadline of any forwarded call.
  */
 public final class KvService extends KVGrpc.KVImplBase {
@@ -378,13 +378,9 @@ public final class KvService extends KVGrpc.KVImplBase {
   private <R extends Message> void reply(
       Call call, CompletableFuture<R> result, StreamObserver<R> out, Kind kind) {
     long nanos = Math.max(1, call.deadline().timeRemaining(TimeUnit.NANOSECONDS));
-    // Answered on the thread that completes the result (the replicas' callback pool for a local write, the
-    // executor for a read, a client thread for a forwarded call): onNext only serializes a small message
-    // and hands it to the transport, so another hand-off to the executor would only add a thread wake-up
-    // to every request's path.
     result
         .orTimeout(nanos, TimeUnit.NANOSECONDS)
-        .whenComplete(
+        .whenCompleteAsync(
             (response, failure) -> {
               if (out instanceof ServerCallStreamObserver<R> s && s.isCancelled()) {
                 return; // the client is gone (or its deadline passed): nobody to answer
@@ -400,7 +396,8 @@ public final class KvService extends KVGrpc.KVImplBase {
               } catch (RuntimeException raced) {
                 // Cancelled between the check and the answer: nothing to do.
               }
-            });
+            },
+            executor);
   }
 
   /** Runs a validation; on failure answers the call and returns false. */
