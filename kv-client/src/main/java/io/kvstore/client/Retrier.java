@@ -69,6 +69,8 @@ public final class Retrier {
     final Attempt<T> attempt;
     final CompletableFuture<T> result;
     boolean anyNodeAnswered;
+    /** The previous retry went without delay: the next redirect backs off (see RetryPolicy). */
+    boolean lastRetryImmediate;
 
     Call(String operation, Deadline deadline, Attempt<T> attempt, CompletableFuture<T> result) {
       this.operation = operation;
@@ -109,7 +111,9 @@ public final class Retrier {
             operation + " failed: " + failure.describe(), number, anyNodeAnswered, cause));
         return;
       }
-      boolean immediate = failure.kind() == Failure.Kind.REDIRECT || failure.kind() == Failure.Kind.STALE_EPOCH;
+      boolean immediate = !lastRetryImmediate
+          && (failure.kind() == Failure.Kind.REDIRECT || failure.kind() == Failure.Kind.STALE_EPOCH);
+      lastRetryImmediate = immediate;
       long remaining = deadline.remainingNanos();
       long delay = nextDelay(number, remaining, immediate);
       if (delay < 0) {

@@ -12,15 +12,21 @@ import java.util.random.RandomGenerator;
  * {@code min(maxBackoff, initialBackoff * multiplier^(n-1))}, and the delay is drawn uniformly from
  * {@code [base * (1 - jitter), base]} ("equal jitter" when jitter is 0.5): clients that failed together do
  * not retry together, and the delay never exceeds the cap. A redirect to a known leader is retried without
- * delay (it is not a sign of overload), but still counts as an attempt.
+ * delay (it is not a sign of overload), but still counts as an attempt. Only one such retry in a row goes
+ * without delay: right after a leader dies, its followers keep naming it until an election ends, and
+ * retrying at once would spend every attempt in a few milliseconds of ping-pong (the caller decides this:
+ * see {@code Retrier}).
  *
  * <p>Immutable and thread-safe; the random generator is the caller's (seed it in tests).
  */
 public final class RetryPolicy {
 
-  /** 10 attempts, 20 ms doubling up to 1 s, jitter 0.5: rides out a Raft election of a few seconds. */
+  /**
+   * 16 attempts, 20 ms doubling up to 1 s, jitter 0.5: at least about 5 s of backoff in all, so a call
+   * rides out a Raft election on a loaded machine and usually ends at its deadline, not at the count.
+   */
   public static final RetryPolicy DEFAULT =
-      new RetryPolicy(10, Duration.ofMillis(20), Duration.ofSeconds(1), 2.0, 0.5);
+      new RetryPolicy(16, Duration.ofMillis(20), Duration.ofSeconds(1), 2.0, 0.5);
 
   private final int maxAttempts;
   private final long initialBackoffNanos;
