@@ -265,6 +265,23 @@ class RaftCore {
     }
   }
 
+  /**
+   * The driver knows the process of {@code node} is gone (see {@link RawNode#reportPeerDown}). A follower
+   * led by it stops waiting for the election timeout: it forgets its leader, so it grants (pre-)votes at
+   * once instead of defending a dead leader's lease, and campaigns after 1 to electionTick/2 ticks (random,
+   * so the followers of one dead leader rarely campaign in the same tick and split the vote).
+   */
+  void peerDown(long node) {
+    if (role != Role.FOLLOWER || leader != node || node == id) {
+      return;
+    }
+    wake();
+    leader = 0;
+    int delay = 1 + random.nextInt(Math.max(1, cfg.electionTick() / 2));
+    electionElapsed = Math.max(electionElapsed, Math.max(cfg.electionTick(), randomizedElectionTimeout - delay));
+    metrics.leaderReportedDown();
+  }
+
   /** Resumes a quiet group (see {@link Config#quiesce()}). */
   void wake() {
     if (!quiesced) {
