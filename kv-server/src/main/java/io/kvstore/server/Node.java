@@ -80,6 +80,12 @@ public final class Node implements AutoCloseable {
      */
     void transferLeadershipsAway(Duration timeout);
 
+    /**
+     * Before the node closes its port: stop answering reads from the leader lease (peers that find the
+     * port closed stop honouring it). Default: nothing to do (replicas without leases).
+     */
+    default void endLeaseReads() {}
+
     /** Stops the replicas: flushes and closes storage. Blocks until done. */
     @Override
     void close();
@@ -123,6 +129,11 @@ public final class Node implements AutoCloseable {
             if (still > 0) {
               log.info("node {} still leads {} shards after {}", config.nodeId(), still, timeout);
             }
+          }
+
+          @Override
+          public void endLeaseReads() {
+            r.endLeaseReads();
           }
 
           @Override
@@ -384,6 +395,10 @@ public final class Node implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("node {}: handing leaderships away failed: {}", config.nodeId(), e.toString());
       }
+    }
+    if (replicaHost != null) {
+      // Peers that find our port closed stop honouring our leases (faster failover): stop using them first.
+      replicaHost.endLeaseReads();
     }
     if (server != null) {
       server.shutdown();

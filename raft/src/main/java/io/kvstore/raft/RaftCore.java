@@ -268,8 +268,9 @@ class RaftCore {
   /**
    * The driver knows the process of {@code node} is gone (see {@link RawNode#reportPeerDown}). A follower
    * led by it stops waiting for the election timeout: it forgets its leader, so it grants (pre-)votes at
-   * once instead of defending a dead leader's lease, and campaigns after 1 to electionTick/2 ticks (random,
-   * so the followers of one dead leader rarely campaign in the same tick and split the vote).
+   * once instead of defending a dead leader's lease, and campaigns after 1 to min(5, electionTick/2) ticks
+   * (random, so the followers of one dead leader rarely campaign in the same tick and split the vote; a few
+   * ticks are plenty for the others to hear of the death too, which is a matter of milliseconds).
    */
   void peerDown(long node) {
     if (role != Role.FOLLOWER || leader != node || node == id) {
@@ -277,7 +278,7 @@ class RaftCore {
     }
     wake();
     leader = 0;
-    int delay = 1 + random.nextInt(Math.max(1, cfg.electionTick() / 2));
+    int delay = 1 + random.nextInt(Math.max(1, Math.min(5, cfg.electionTick() / 2)));
     electionElapsed = Math.max(electionElapsed, Math.max(cfg.electionTick(), randomizedElectionTimeout - delay));
     metrics.leaderReportedDown();
   }

@@ -101,6 +101,8 @@ public final class GroupReplica {
   private long ticks;
   /** Set by {@link #expireLease(boolean)}: lease answers in the next Ready are not trusted. */
   private boolean leaseAnswersSuspect;
+  /** Set by {@link #endLeaseReads()} when the node closes: LEASE reads take a ReadIndex round from then on. */
+  private boolean leaseReadsEnded;
   private Ready ready;
   private ShardSnapshot outgoing;
   private IncomingSnapshot incoming;
@@ -294,7 +296,7 @@ public final class GroupReplica {
     }
     newReads.clear();
     askReadIndex(strict, false);
-    askReadIndex(lease, true);
+    askReadIndex(lease, !leaseReadsEnded);
   }
 
   private void askReadIndex(List<ReadRequest> batch, boolean allowLease) {
@@ -322,6 +324,28 @@ public final class GroupReplica {
     }
     raw.expireLease();
     leaseAnswersSuspect |= answersSuspect;
+  }
+
+  /**
+   * The node is closing its port: peers that find it refusing connections forget this replica's
+   * leadership early ({@code RawNode.reportPeerDown}), so its lease may no longer be relied on. Voids it
+   * and answers every later LEASE read through a ReadIndex round, which needs a live quorum. Loop thread
+   * only (through {@link RaftWorker#execute}).
+   */
+  public void endLeaseReads() {
+    leaseReadsEnded = true;
+    expireLease(true);
+  }
+
+  /**
+   * The transport found {@code peer}'s process gone (its port refuses connections): if it led this
+   * shard, elect a new leader now rather than after a full election timeout. Loop thread only (through
+   * {@link RaftWorker#execute}).
+   */
+  public void peerDown(long peer) {
+    if (failure == null && ready == null) {
+      raw.reportPeerDown(peer);
+    }
   }
 
   void tick() {
@@ -705,6 +729,13 @@ public final class GroupReplica {
       }
     }
     return best;
+  }
+
+  /** Starts an election for this shard now (operators, tests); no effect on a leader. Loop thread only. */
+  public void campaign() {
+    if (failure == null && ready == null) {
+      raw.campaign();
+    }
   }
 
   /** Tells a leading replica that messages to these peers were dropped by the transport this round. */
