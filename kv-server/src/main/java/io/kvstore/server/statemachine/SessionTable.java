@@ -16,7 +16,9 @@ import java.util.TreeSet;
  *
  * <p>It is part of the replicated state: every replica holds the same table because every change to it is
  * decided by log entries only. Each change is written as a shard system record in the same batch as the
- * data it guards (so both survive or vanish together, and snapshots carry it), and eviction depends only on
+ * data it guards (so both survive or vanish together, and snapshots carry it): a header per client and one
+ * record per remembered result, so a write adds two small records, never a rewrite of the client's
+ * window. Eviction depends only on
  * what the log says (entry indexes and the leader's timestamps in the entries), never on a replica's
  * own clock or memory layout.
  *
@@ -99,12 +101,16 @@ public final class SessionTable {
     }
     s.lastIndex = index;
     s.lastMillis = Math.max(s.lastMillis, atMillis);
-    s.results.put(sequence, ResultCodec.encode(result));
+    byte[] encoded = ResultCodec.encode(result);
+    s.results.put(sequence, encoded);
+    writer.putSystem(resultKey(clientId, sequence), encoded);
     while (s.results.size() > limits.resultsPerClient()) {
-      s.floor = Math.max(s.floor, s.results.pollFirstEntry().getKey());
+      long forgotten = s.results.pollFirstEntry().getKey();
+      s.floor = Math.max(s.floor, forgotten);
+      writer.deleteSystem(resultKey(clientId, forgotten));
     }
     byAge.add(s);
-    writer.putSystem(key(clientId), encode(s));
+    writer.putSystem(key(clientId), encodeHeader(s));
     while (sessions.size() > limits.maxClients()) {
       drop(byAge.first(), writer);
     }
@@ -125,20 +131,32 @@ public final class SessionTable {
   public void load(Iterable<Map.Entry<byte[], byte[]>> records) {
     sessions.clear();
     byAge.clear();
+    Map<Long, NavigableMap<Long, byte[]>> separate = new HashMap<>();
     for (Map.Entry<byte[], byte[]> r : records) {
       byte[] k = r.getKey();
-      if (k.length != 9 || k[0] != PREFIX) {
-        continue;
+      if (k.length == 9 && k[0] == PREFIX) {
+        Session s = decode(ByteBuffer.wrap(k, 1, 8).getLong(), r.getValue());
+        sessions.put(s.clientId, s);
+      } else if (k.length == 17 && k[0] == PREFIX) {
+        ByteBuffer b = ByteBuffer.wrap(k, 1, 16);
+        separate.computeIfAbsent(b.getLong(), c -> new TreeMap<>()).put(b.getLong(), r.getValue());
       }
-      Session s = decode(ByteBuffer.wrap(k, 1, 8).getLong(), r.getValue());
-      sessions.put(s.clientId, s);
-      byAge.add(s);
     }
+    separate.forEach((clientId, results) -> {
+      Session s = sessions.get(clientId);
+      if (s != null) {
+        s.results.putAll(results);
+      }
+    });
+    sessions.values().forEach(byAge::add);
   }
 
   private void drop(Session s, ShardWriter writer) {
     byAge.remove(s);
     sessions.remove(s.clientId);
+    for (long sequence : s.results.keySet()) {
+      writer.deleteSystem(resultKey(s.clientId, sequence));
+    }
     writer.deleteSystem(key(s.clientId));
   }
 
@@ -146,18 +164,19 @@ public final class SessionTable {
     return ByteBuffer.allocate(9).put(PREFIX).putLong(clientId).array();
   }
 
-  /** {@code floor(8) lastIndex(8) lastMillis(8) count(4) [seq(8) len(4) result]*}. */
-  private static byte[] encode(Session s) {
-    int size = 28;
-    for (byte[] r : s.results.values()) {
-      size += 12 + r.length;
-    }
-    ByteBuffer b = ByteBuffer.allocate(size);
-    b.putLong(s.floor).putLong(s.lastIndex).putLong(s.lastMillis).putInt(s.results.size());
-    for (Map.Entry<Long, byte[]> e : s.results.entrySet()) {
-      b.putLong(e.getKey()).putInt(e.getValue().length).put(e.getValue());
-    }
-    return b.array();
+  /** The record of one remembered result: {@code 's' clientId(8) sequence(8)}. */
+  static byte[] resultKey(long clientId, long sequence) {
+    return ByteBuffer.allocate(17).put(PREFIX).putLong(clientId).putLong(sequence).array();
+  }
+
+  /**
+   * The session's header: {@code floor(8) lastIndex(8) lastMillis(8) count(4)}, count 0. Each result is a
+   * record of its own ({@link #resultKey}), so a write costs two small records whatever the window size.
+   * (Data dirs of the first version hold the results inside the header, after the count: still read.)
+   */
+  private static byte[] encodeHeader(Session s) {
+    return ByteBuffer.allocate(28).putLong(s.floor).putLong(s.lastIndex).putLong(s.lastMillis).putInt(0)
+        .array();
   }
 
   private static Session decode(long clientId, byte[] raw) {

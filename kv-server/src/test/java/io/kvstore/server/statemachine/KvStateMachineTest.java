@@ -18,6 +18,7 @@ import io.kvstore.proto.v1.TxnRequest;
 import io.kvstore.server.replica.Command;
 import io.kvstore.server.replica.CommandResult;
 import io.kvstore.server.replica.ResultUnknownException;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class KvStateMachineTest {
@@ -252,7 +253,40 @@ class KvStateMachineTest {
     later.commit();
     assertThat(table.lookup(2, 1)).isInstanceOf(SessionTable.Lookup.Fresh.class);
     assertThat(table.lookup(3, 1)).isInstanceOf(SessionTable.Lookup.Duplicate.class);
-    assertThat(shard.system).hasSize(1);
+    // Only client 3 is left in the store: its header and its one result; dropped clients left nothing.
+    assertThat(shard.system).hasSize(2);
+  }
+
+  @Test
+  void theStoredWindowStaysBoundedAndEachWriteAddsOnlySmallRecords() {
+    KvStateMachine m = new KvStateMachine(1, shard, new SessionTable(new SessionTable.Limits(10, 8, 60_000)));
+    for (int seq = 1; seq <= 100; seq++) {
+      MemoryShard.Batch batch = shard.new Batch();
+      m.apply(seq, putAs(9, seq, "k", "v" + seq), 0, batch);
+      batch.commit();
+    }
+    // The header and the 8 results kept: evicted results are deleted, not left behind.
+    assertThat(shard.system).hasSize(1 + 8);
+    assertThat(shard.system.values()).allSatisfy(v -> assertThat(v.length).isLessThan(64));
+    SessionTable reloaded = new SessionTable(new SessionTable.Limits(10, 8, 60_000));
+    reloaded.load(shard.systemRecords());
+    assertThat(reloaded.lookup(9, 100)).isInstanceOf(SessionTable.Lookup.Duplicate.class);
+    assertThat(reloaded.lookup(9, 93)).isInstanceOf(SessionTable.Lookup.Duplicate.class);
+    assertThat(reloaded.lookup(9, 92)).isInstanceOf(SessionTable.Lookup.Superseded.class);
+  }
+
+  @Test
+  void aTableStoredByTheFirstVersionWithResultsInsideTheHeaderStillLoads() {
+    apply(putAs(5, 1, "a", "1"));
+    byte[] result = shard.systemRecords().stream()
+        .filter(r -> r.getKey().length == 17).findFirst().orElseThrow().getValue();
+    // floor 0, lastIndex 1, lastMillis 0, one result (sequence 1) inline: the first version's layout.
+    byte[] old = java.nio.ByteBuffer.allocate(28 + 12 + result.length).putLong(0).putLong(1).putLong(0)
+        .putInt(1).putLong(1).putInt(result.length).put(result).array();
+    SessionTable reloaded = new SessionTable(SessionTable.Limits.defaults());
+    reloaded.load(List.of(new java.util.AbstractMap.SimpleEntry<>(
+        java.nio.ByteBuffer.allocate(9).put((byte) 's').putLong(5).array(), old)));
+    assertThat(reloaded.lookup(5, 1)).isEqualTo(sm.sessions().lookup(5, 1));
   }
 
   @Test
