@@ -35,6 +35,8 @@ final class PeerDownDetector implements AutoCloseable {
   private final LongConsumer onDown;
   private final TransportStats stats;
   private final Set<Long> probing = ConcurrentHashMap.newKeySet();
+  /** Peers reported down and not seen up since: logged once per outage, not at every reconnect attempt. */
+  private final Set<Long> down = ConcurrentHashMap.newKeySet();
   private final ExecutorService prober = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "kv-peer-probe");
     t.setDaemon(true);
@@ -56,8 +58,10 @@ final class PeerDownDetector implements AutoCloseable {
         try {
           if (refuses(address)) {
             stats.peersReportedDown.increment();
-            log.info("node {} at {} refuses connections: reporting it down to its followers",
-                Long.toUnsignedString(peerId), address);
+            if (down.add(peerId)) {
+              log.info("node {} at {} refuses connections: reporting it down to its followers",
+                  Long.toUnsignedString(peerId), address);
+            }
             onDown.accept(peerId);
           }
         } finally {
@@ -66,6 +70,13 @@ final class PeerDownDetector implements AutoCloseable {
       });
     } catch (java.util.concurrent.RejectedExecutionException closed) {
       probing.remove(peerId);
+    }
+  }
+
+  /** A stream to {@code peerId} works again. */
+  void up(long peerId) {
+    if (down.remove(peerId)) {
+      log.info("node {} is reachable again", Long.toUnsignedString(peerId));
     }
   }
 

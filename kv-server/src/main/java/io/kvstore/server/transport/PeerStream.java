@@ -135,6 +135,7 @@ final class PeerStream {
     if (call == stream && call.isReady()) {
       backoffNanos = minBackoff.toNanos();
       unreadyBytes = 0;
+      detector.up(peerId);
     }
   }
 

@@ -638,6 +638,12 @@ public final class GroupReplica {
         }
       }
       if (leaderChanged) {
+        if (soft.leader() == ctx.nodeId()) {
+          log.info("shard {}: this node leads, term {}", shardId, soft.term());
+        } else if (wasLeader) {
+          log.info("shard {}: this node stopped leading; leader now {} (term {})", shardId,
+              soft.leader() == 0 ? "unknown" : Long.toString(soft.leader()), soft.term());
+        }
         // Raft drops read requests when leadership changes; answer them now instead of at the timeout.
         awaitingIndex.values().forEach(b -> b.reads().forEach(r -> fail(r,
             new ShardUnavailableException("shard " + shardId + ": leadership changed during the read; retry"))));
