@@ -23,6 +23,7 @@ import io.kvstore.server.grpc.WatchService;
 import io.kvstore.server.grpc.NodeInternalService;
 import io.kvstore.server.grpc.NotReadyService;
 import io.kvstore.server.grpc.PeerChannels;
+import io.kvstore.server.grpc.RequestParsing;
 import io.kvstore.server.grpc.RequestValidator;
 import io.kvstore.server.metrics.GrpcServerMetrics;
 import io.kvstore.server.metrics.MetricsServer;
@@ -201,9 +202,10 @@ public final class Node implements AutoCloseable {
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .fallbackHandlerRegistry(services)
+            // Every service parses its requests itself: an undecodable body is INVALID_ARGUMENT.
+            .addService(RequestParsing.strict(health.getHealthService().bindService()))
+            .addService(RequestParsing.strict(ProtoReflectionServiceV1.newInstance().bindService()))
+            .fallbackHandlerRegistry(RequestParsing.strict(services))
             .intercept(new ForwardingMarker())
             .intercept(new GrpcServerMetrics(registry))
             .build()
