@@ -193,8 +193,11 @@ class EdgeInputTest {
           .setPrefix(ByteString.copyFromUtf8("edge")).setContinuationToken(bytes(1 + random.nextInt(64))).build()));
       expect("Scan limit 10,000 (the most)", Set.of(Status.Code.OK), () -> kv().scan(ScanRequest.newBuilder()
           .setPrefix(ByteString.copyFromUtf8("edge-intact-1")).setLimit(MAX_BATCH).build()));
-      // "at most 10,000": refusing or clamping a larger page are both within the contract.
-      expect("Scan limit 2^32-1", EnumSet.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT), () -> kv().scan(
+      // kv.proto: "at most 10,000 (a larger value, up to 2^32-1, is INVALID_ARGUMENT)"; the uint32 is
+      // read unsigned, so the message names 4294967295, not -1.
+      expect("Scan limit 2^32-1", MALFORMED, () -> kv().scan(
+          ScanRequest.newBuilder().setPrefix(ByteString.copyFromUtf8("edge-intact-1")).setLimit(-1).build()));
+      expectMessage("Scan limit 2^32-1", "limit is 4294967295", () -> kv().scan(
           ScanRequest.newBuilder().setPrefix(ByteString.copyFromUtf8("edge-intact-1")).setLimit(-1).build()));
       // BatchGet / BatchPut
       expect("BatchGet " + (MAX_BATCH + 1) + " keys", MALFORMED, () -> kv().batchGet(BatchGetRequest.newBuilder()
@@ -323,6 +326,18 @@ class EdgeInputTest {
     }
     if (!allowed.contains(code)) {
       mismatches.add(what + ": expected " + allowed + ", got " + code + " " + description);
+    }
+  }
+
+  private void expectMessage(String what, String part, Supplier<?> call) {
+    try {
+      call.get();
+      mismatches.add(what + ": expected a refusal saying '" + part + "', got OK");
+    } catch (StatusRuntimeException e) {
+      String d = String.valueOf(e.getStatus().getDescription());
+      if (!d.contains(part)) {
+        mismatches.add(what + ": expected a message saying '" + part + "', got " + e.getStatus());
+      }
     }
   }
 
