@@ -755,7 +755,8 @@ class RaftCore {
               ProgressView.State.REPLICATE,
               membership.isLearner(id),
               0,
-              0));
+              0,
+              true));
     }
     return new Status(
         id, role, term, vote, leader, log.committed, log.applied, log.lastIndex(),

@@ -723,15 +723,20 @@ public final class GroupReplica {
         .build();
   }
 
-  /** The most up-to-date other voter (by match index), for a leadership transfer; 0 when none. */
+  /**
+   * The most up-to-date other voter (by match index) among those the leader heard from recently, for a
+   * leadership transfer; 0 when none. A voter that is down may have the highest match (it had everything
+   * when it died): transferring to it would only fail after an election timeout, again and again.
+   */
   long bestTransferTarget() {
     Status s = raw.status();
     long best = 0;
     long bestMatch = -1;
     for (var e : s.progress().entrySet()) {
-      if (e.getKey() != ctx.nodeId() && !e.getValue().learner() && e.getValue().match() > bestMatch) {
+      var p = e.getValue();
+      if (e.getKey() != ctx.nodeId() && !p.learner() && p.recentActive() && p.match() > bestMatch) {
         best = e.getKey();
-        bestMatch = e.getValue().match();
+        bestMatch = p.match();
       }
     }
     return best;

@@ -197,6 +197,7 @@ class NodeReplicasTest {
       cluster.stop(third);
     }
     ReplicaCluster.await("the restarted node leads", () -> {
+      cluster.describeOnTimeout();
       long l = cluster.awaitLeader(1);
       if (l != lagging) {
         cluster.node(l).transferLeadershipsAway(Duration.ofSeconds(2));
