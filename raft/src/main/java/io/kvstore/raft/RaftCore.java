@@ -268,9 +268,9 @@ class RaftCore {
   /**
    * The driver knows the process of {@code node} is gone (see {@link RawNode#reportPeerDown}). A follower
    * led by it stops waiting for the election timeout: it forgets its leader, so it grants (pre-)votes at
-   * once instead of defending a dead leader's lease, and campaigns after 1 to min(5, electionTick/2) ticks
-   * (random, so the followers of one dead leader rarely campaign in the same tick and split the vote; a few
-   * ticks are plenty for the others to hear of the death too, which is a matter of milliseconds).
+   * once instead of defending a dead leader's lease, and campaigns after 1, 3, 5, ... ticks: a slot of its
+   * own among the surviving voters, so they do not campaign in the same tick and split the vote (a tick is
+   * plenty for the others to hear of the death too, which is a matter of milliseconds).
    */
   void peerDown(long node) {
     if (role != Role.FOLLOWER || leader != node || node == id) {
@@ -278,7 +278,22 @@ class RaftCore {
     }
     wake();
     leader = 0;
-    int delay = 1 + random.nextInt(Math.max(1, Math.min(5, cfg.electionTick() / 2)));
+    // Distinct delays, so the survivors do not all campaign in one tick and split the vote: each takes
+    // a slot from its rank among the other voters, rotated by the term (the same on every survivor, and
+    // different from group to group, so the dead node's leaderships spread over the survivors).
+    long[] voters = membership.voters();
+    int rank = 0;
+    int others = 0;
+    for (long v : voters) {
+      if (v != node) {
+        if (v < id) {
+          rank++;
+        }
+        others++;
+      }
+    }
+    int slot = (int) ((rank + term) % Math.max(1, others));
+    int delay = 1 + 2 * slot;
     electionElapsed = Math.max(electionElapsed, Math.max(cfg.electionTick(), randomizedElectionTimeout - delay));
     metrics.leaderReportedDown();
   }
