@@ -87,13 +87,14 @@ final class MapFollower {
       return;
     }
     ClusterMap full = MapRecords.merge(record, map.table());
+    boolean wasMember = map.node(selfId).isPresent();
     if (!map.replace(full)) {
       return;
     }
     log.info("node {}: cluster map epoch {} ({} nodes, {} moves in flight)", selfId, full.getEpoch(),
         full.getNodesCount(), full.getMovesCount());
     replicas.reconcile(full);
-    if (full.getNodesList().stream().noneMatch(n -> n.getId() == selfId)) {
+    if (wasMember && full.getNodesList().stream().noneMatch(n -> n.getId() == selfId)) {
       log.warn("node {}: removed from cluster '{}'; it holds no replicas and may be stopped", selfId,
           full.getClusterId());
     }

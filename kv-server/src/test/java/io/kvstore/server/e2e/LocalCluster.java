@@ -101,6 +101,37 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a new node {@code id} (port 0, its own data dir) that joins the cluster through node
+   * {@code seed} with {@code weight}; returns once it serves (its replicas arrive later).
+   */
+  public Node join(long id, long seed, int weight) {
+    if (running.containsKey(id)) {
+      throw new IllegalStateException("node " + id + " is running");
+    }
+    Node n = Node.bind(config(id, 0), Node.REAL_REPLICAS);
+    try {
+      n.join("127.0.0.1:" + ports.get(seed), weight, Duration.ofSeconds(30));
+    } catch (RuntimeException e) {
+      n.close();
+      throw e;
+    }
+    running.put(id, n);
+    ports.put(id, n.grpcPort());
+    return n;
+  }
+
+  /** A node bound on port 0 that has not joined or served yet (for refused-join tests). */
+  public Node bindOnly(long id, String clusterId) {
+    return Node.bind(new NodeConfig(id, clusterId, "127.0.0.1", 0, -1, dir.resolve("bound-" + id + "-" + clusterId),
+        List.of()).withShards(shards, 3).withReplicaOptions(options), Node.REAL_REPLICAS);
+  }
+
+  /** The address of a node of this cluster. */
+  public String address(long id) {
+    return "127.0.0.1:" + ports.get(id);
+  }
+
   /** Starts a stopped node again on its port and data dir: it resumes from disk. */
   public Node restart(long id) {
     if (running.containsKey(id)) {
