@@ -89,7 +89,7 @@ final class ClusterStatusCommand extends ClientCommand {
             .put("replicas", new ArrayList<Object>(reps)));
       });
       out().println(Json.obj().put("cluster_id", map.getClusterId()).put("epoch", map.getEpoch())
-          .put("nodes", nodes).put("shards", shards));
+          .put("nodes", nodes).put("shards", shards).put("moves", MemberListCommand.moves(map.getMovesList())));
       return ExitCode.OK;
     }
 
@@ -115,6 +115,7 @@ final class ClusterStatusCommand extends ClientCommand {
           String.join(",", reps.stream().map(String::valueOf).toList())});
     });
     Table.print(out(), new String[] {"SHARD", "LEADER", "TERM", "APPLIED", "REPLICAS"}, shardRows);
+    MemberListCommand.printMoves(this, map.getMovesList());
     return ExitCode.OK;
   }
 
