@@ -291,7 +291,7 @@ public final class Node implements AutoCloseable {
     services.addService(new WatchService(config.nodeId(), map, replicas, executor));
     if (!map.table().toClusterMap().getMapGroupNodesList().isEmpty()) {
       membership = new MembershipCoordinator(config.nodeId(), map, replicas, channels, executor, registry,
-          membershipOptions);
+          membershipOptions, this::clusterMap);
       services.addService(new ClusterService(this::clusterMap, this::nodeStatus, membership));
       membership.start();
     }

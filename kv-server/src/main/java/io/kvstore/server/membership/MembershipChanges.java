@@ -88,11 +88,6 @@ public final class MembershipChanges {
     if (node.getState() == NodeState.NODE_STATE_LEAVING) {
       return rec;
     }
-    if (rec.getMapGroupNodesList().contains(nodeId)) {
-      throw new MembershipException(Status.Code.FAILED_PRECONDITION, "node " + nodeId
-          + " keeps the cluster map (Raft group 0, nodes " + rec.getMapGroupNodesList()
-          + "); removing a map-group node is not supported in this version");
-    }
     long upAfter = rec.getNodesList().stream()
         .filter(n -> n.getState() == NodeState.NODE_STATE_UP && n.getId() != nodeId).count();
     int rf = replicationFactor(rec);
@@ -100,6 +95,11 @@ public final class MembershipChanges {
       throw new MembershipException(Status.Code.FAILED_PRECONDITION, "removing node " + nodeId + " would leave "
           + upAfter + " nodes up for " + rf + " replicas per shard: shards would lose replicas and their"
           + " quorum; add a node first");
+    }
+    if (rec.getMapGroupNodesList().contains(nodeId)) {
+      throw new MembershipException(Status.Code.FAILED_PRECONDITION, "node " + nodeId
+          + " keeps the cluster map (Raft group 0, nodes " + rec.getMapGroupNodesList()
+          + "); removing a map-group node is not supported in this version");
     }
     ClusterMap.Builder b = rec.toBuilder().setEpoch(rec.getEpoch() + 1);
     for (int i = 0; i < b.getNodesCount(); i++) {

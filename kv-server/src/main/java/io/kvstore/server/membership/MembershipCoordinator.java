@@ -72,10 +72,16 @@ public final class MembershipCoordinator implements AutoCloseable {
   private final MoveMetrics metrics;
   private final ScheduledExecutorService changes;
   private final ScheduledExecutorService following;
+  private final java.util.function.Supplier<ClusterMap> served;
 
+  /**
+   * @param served the map this node serves (with the leader hints of its replicas), for ListMembers
+   */
   public MembershipCoordinator(long selfId, LocalClusterMap map, ShardReplicas replicas, PeerChannels channels,
-      Executor forwarding, PrometheusRegistry registry, MembershipOptions options) {
+      Executor forwarding, PrometheusRegistry registry, MembershipOptions options,
+      java.util.function.Supplier<ClusterMap> served) {
     this.selfId = selfId;
+    this.served = served;
     this.map = map;
     this.replicas = replicas;
     this.channels = channels;
@@ -125,7 +131,7 @@ public final class MembershipCoordinator implements AutoCloseable {
 
   /** ListMembers (cluster.proto), from this node's map. */
   public ListMembersResponse listMembers() {
-    ClusterMap m = map.table().toClusterMap();
+    ClusterMap m = served.get();
     Map<Long, Integer> held = MembershipChanges.replicaCounts(m);
     Map<Long, Integer> leading = new HashMap<>();
     for (Shard s : m.getShardsList()) {
