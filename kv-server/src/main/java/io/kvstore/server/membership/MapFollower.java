@@ -46,6 +46,8 @@ final class MapFollower {
   void pass() {
     try {
       fetch().ifPresent(this::apply);
+      // Again with the current map: a replica whose creation had to wait (see NodeReplicas) is made now.
+      replicas.reconcile(map.table().toClusterMap());
     } catch (RuntimeException e) {
       log.debug("node {}: cannot fetch the cluster map: {}", selfId, e.toString());
     }

@@ -83,6 +83,8 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   private final Map<Long, RaftWorker> workerOf = new ConcurrentHashMap<>();
   private final List<RaftWorker> workers = new ArrayList<>();
   private final WorkerContext ctx;
+  /** Shards whose replica was released and whose data is being deleted on its loop thread. */
+  private final java.util.Set<Long> dropping = ConcurrentHashMap.newKeySet();
   private final LockWaiters lockWaiters = new LockWaiters();
   private volatile boolean closed;
 
@@ -321,7 +323,9 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     java.util.Set<Long> wantedIds = new java.util.HashSet<>();
     for (Shard s : wanted) {
       wantedIds.add(s.getId());
-      if (!groups.containsKey(s.getId())) {
+      // A shard that comes back while its old replica's data is still being deleted waits for the next
+      // reconcile (the follower calls this every pass), so the new replica never reads half-deleted state.
+      if (!groups.containsKey(s.getId()) && !dropping.contains(s.getId())) {
         create(s.getId());
       }
     }
@@ -352,14 +356,19 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     if (g == null || w == null) {
       return;
     }
+    dropping.add(shardId);
     w.release(g, () -> {
-      g.retire();
-      g.close();
-      StoreBatch batch = store.newBatch();
-      batch.dropGroup(shardId);
-      store.write(batch, Durability.SYNC);
-      cache.invalidateShard(shardId);
-      log.info("node {}: replica of shard {} removed and its data deleted", nodeId, shardId);
+      try {
+        g.retire();
+        g.close();
+        StoreBatch batch = store.newBatch();
+        batch.dropGroup(shardId);
+        store.write(batch, Durability.SYNC);
+        cache.invalidateShard(shardId);
+        log.info("node {}: replica of shard {} removed and its data deleted", nodeId, shardId);
+      } finally {
+        dropping.remove(shardId);
+      }
     });
   }
 

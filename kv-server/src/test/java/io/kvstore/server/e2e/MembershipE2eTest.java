@@ -45,6 +45,7 @@ class MembershipE2eTest {
 
   @TempDir Path dir;
   private LocalCluster cluster;
+  private int shards = SHARDS;
 
   @AfterEach
   void tearDown() {
@@ -55,7 +56,19 @@ class MembershipE2eTest {
 
   @Test
   void growsToFiveAndShrinksToThreeUnderLoadWithoutFailuresOrLostWrites() throws Exception {
-    cluster = new LocalCluster(dir, 3, SHARDS, LocalCluster.fastOptions(200));
+    growAndShrink(SHARDS, 1);
+  }
+
+  /** The long version: more shards, more writers. */
+  @Test
+  @org.junit.jupiter.api.Tag("soak")
+  void growsAndShrinksWithThirtyTwoShardsAndFourWriters() throws Exception {
+    growAndShrink(32, 4);
+  }
+
+  private void growAndShrink(int shards, int writerCount) throws Exception {
+    this.shards = shards;
+    cluster = new LocalCluster(dir, 3, shards, LocalCluster.fastOptions(200));
     cluster.awaitLeaders(Duration.ofSeconds(60));
     Map<String, String> acked = new ConcurrentHashMap<>();
     List<Throwable> failures = new CopyOnWriteArrayList<>();
@@ -63,21 +76,26 @@ class MembershipE2eTest {
     AtomicLong writes = new AtomicLong();
     try (KvClient client = KvClient.builder().seeds(cluster.address(1) + "," + cluster.address(2))
         .deadline(Duration.ofSeconds(20)).build()) {
-      Thread writer = new Thread(() -> {
-        long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
-        for (int i = 0; !stop.get() && i < 200_000 && System.nanoTime() - deadline < 0; i++) {
-          String key = "k" + i;
-          String value = "v" + i;
-          try {
-            client.blocking().put(bytes(key), bytes(value));
-            acked.put(key, value);
-            writes.incrementAndGet();
-          } catch (RuntimeException e) {
-            failures.add(e);
+      List<Thread> writers = new ArrayList<>();
+      for (int w = 0; w < writerCount; w++) {
+        int writerNo = w;
+        Thread writer = new Thread(() -> {
+          long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
+          for (int i = 0; !stop.get() && i < 200_000 && System.nanoTime() - deadline < 0; i++) {
+            String key = "k" + writerNo + "-" + i;
+            String value = "v" + i;
+            try {
+              client.blocking().put(bytes(key), bytes(value));
+              acked.put(key, value);
+              writes.incrementAndGet();
+            } catch (RuntimeException e) {
+              failures.add(e);
+            }
           }
-        }
-      }, "membership-writer");
-      writer.start();
+        }, "membership-writer-" + w);
+        writer.start();
+        writers.add(writer);
+      }
 
       ClusterMap before = map(1);
       cluster.join(4, 1, 1);
@@ -100,7 +118,9 @@ class MembershipE2eTest {
       assertThat(back3.getEpoch()).isGreaterThan(five.getEpoch());
 
       stop.set(true);
-      writer.join(30_000);
+      for (Thread writer : writers) {
+        writer.join(30_000);
+      }
       System.out.printf("membership under load: %d writes acknowledged, %d failed%n", writes.get(), failures.size());
       assertThat(failures).as("requests failed during the moves").isEmpty();
       assertThat(acked).hasSizeGreaterThan(50);
@@ -130,8 +150,8 @@ class MembershipE2eTest {
       // An address another member has.
       assertRefused(() -> add(3, id, Node.newBuilder().setId(9).setAddress(cluster.address(2)).build()),
           Status.Code.FAILED_PRECONDITION, "belongs to node 2");
-      // Removing a node of the map group, an unknown node.
-      assertRefused(() -> remove(2, 1), Status.Code.FAILED_PRECONDITION, "keeps the cluster map");
+      // Removing a node of three (shards would lose a replica and their quorum), an unknown node.
+      assertRefused(() -> remove(2, 3), Status.Code.FAILED_PRECONDITION, "would leave 2 nodes up for 3 replicas");
       assertRefused(() -> remove(2, 42), Status.Code.NOT_FOUND, "not a member");
       // Nothing of that changed the map.
       assertThat(map(1).getNodesCount()).isEqualTo(3);
@@ -171,12 +191,65 @@ class MembershipE2eTest {
         }
         return true;
       });
-      // Three nodes up besides node 7: removing 7 is fine, but 7 is the only node one may remove.
       assertThat(cluster.cluster(1).listMembers(ListMembersRequest.getDefaultInstance()).getMembersCount()).isEqualTo(4);
+      // With four nodes up a removal keeps a quorum, but not of a node that keeps the cluster map.
+      assertRefused(() -> remove(3, 1), Status.Code.FAILED_PRECONDITION, "keeps the cluster map");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       spare.close();
+    }
+  }
+
+  @Test
+  void movesResumeAfterTheMapLeaderAndTheJoiningNodeStopMidway() {
+    cluster = new LocalCluster(dir, 3, SHARDS, LocalCluster.fastOptions(50));
+    cluster.awaitLeaders(Duration.ofSeconds(60));
+    Map<String, String> written = new java.util.HashMap<>();
+    for (int i = 0; i < 200; i++) {
+      var put = io.kvstore.proto.v1.PutRequest.newBuilder().setKey(bytes("r" + i)).setValue(bytes("v" + i)).build();
+      Await.value(Duration.ofSeconds(20), () -> cluster.kv(1 + (put.hashCode() & 1)).put(put));
+      written.put("r" + i, "v" + i);
+    }
+    cluster.join(4, 2, 1);
+    Await.until(MOVES, "a move in flight", () -> map(1).getMovesCount() > 0);
+    long mapLeader = mapGroupLeader();
+    cluster.stop(mapLeader);
+    cluster.stop(4);
+    long live = mapLeader == 1 ? 2 : 1;
+    Await.until(MOVES, "another node leads the map group", () -> mapGroupLeader() != 0);
+    long epoch = map(live).getEpoch();
+    cluster.restart(4);
+    cluster.restart(mapLeader);
+    ClusterMap settled = awaitSettled(4);
+    assertThat(settled.getEpoch()).isGreaterThan(epoch);
+    assertThat(MembershipChangesCounts.replicasOn(settled, 4)).isGreaterThan(0);
+    for (Map.Entry<String, String> e : written.entrySet()) {
+      var get = io.kvstore.proto.v1.GetRequest.newBuilder().setKey(bytes(e.getKey())).build();
+      for (long n = 1; n <= 4; n++) {
+        long via = n;
+        assertThat(Await.value(Duration.ofSeconds(20), () -> cluster.kv(via).get(get)).getKv().getValue().toStringUtf8())
+            .isEqualTo(e.getValue());
+      }
+    }
+  }
+
+  /** The running node whose replica of the map group leads it, or 0. */
+  private long mapGroupLeader() {
+    for (long id : List.of(1L, 2L, 3L)) {
+      if (cluster.isRunning(id) && cluster.node(id).replicas().status(0)
+          .map(s -> s.getRole() == io.kvstore.proto.v1.RaftRole.RAFT_ROLE_LEADER).orElse(false)) {
+        return id;
+      }
+    }
+    return 0;
+  }
+
+  /** Replica counts of a map. */
+  static final class MembershipChangesCounts {
+    static int replicasOn(ClusterMap m, long node) {
+      return (int) m.getShardsList().stream()
+          .filter(s -> s.getReplicasList().stream().anyMatch(r -> r.getNodeId() == node)).count();
     }
   }
 
@@ -254,14 +327,14 @@ class MembershipE2eTest {
     return last[0];
   }
 
-  private static void report(String step, ClusterMap before, ClusterMap after) {
+  private void report(String step, ClusterMap before, ClusterMap after) {
     int moved = 0;
     RoutingTable b = RoutingTable.of(before);
     for (Shard s : after.getShardsList()) {
       List<Long> was = b.shard(s.getId()).orElseThrow().getReplicasList().stream().map(Replica::getNodeId).toList();
       moved += (int) s.getReplicasList().stream().filter(r -> !was.contains(r.getNodeId())).count();
     }
-    double ideal = (double) SHARDS * 3 / after.getNodesCount();
+    double ideal = (double) shards * 3 / after.getNodesCount();
     System.out.printf("%s: %d replicas moved, ideal %.1f (shards x replicas / nodes), ratio %.2f%n", step, moved,
         ideal, moved / ideal);
     // Loosely bounded: consistent hashing moves about the new node's share, never a reshuffle.
