@@ -85,6 +85,13 @@ public final class NodeMain implements Callable<Integer> {
   int maxMovesPerNode;
 
   @Option(
+      names = "--failure-timeout-ms",
+      defaultValue = "30000",
+      description = "A node silent for this long is marked DOWN and its replicas are re-created on other"
+          + " nodes, when this node drives the moves (default: ${DEFAULT-VALUE}).")
+  long failureTimeoutMs;
+
+  @Option(
       names = "--shards",
       defaultValue = "16",
       description = "Shards of a new cluster (default: ${DEFAULT-VALUE}).")
@@ -203,7 +210,8 @@ public final class NodeMain implements Callable<Integer> {
           "--weight must be 1 to " + io.kvstore.server.membership.MembershipChanges.MAX_WEIGHT + ", got " + weight);
     }
     io.kvstore.server.membership.MembershipOptions membership =
-        io.kvstore.server.membership.MembershipOptions.defaults().withMaxMovesPerNode(maxMovesPerNode);
+        io.kvstore.server.membership.MembershipOptions.defaults().withMaxMovesPerNode(maxMovesPerNode)
+            .withFailureTimeout(Duration.ofMillis(failureTimeoutMs));
     Node node;
     if (join.isBlank()) {
       node = Node.bind(config, Node.REAL_REPLICAS).withMembershipOptions(membership);

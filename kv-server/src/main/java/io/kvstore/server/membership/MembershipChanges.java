@@ -110,6 +110,28 @@ public final class MembershipChanges {
     return b.build();
   }
 
+  /**
+   * Marks the UP nodes of {@code silent} DOWN (placement then re-creates their replicas elsewhere) and
+   * the DOWN nodes not in it UP again (a node back after its replicas were replaced drops them as it
+   * follows the map, and placement gives it replicas again). LEAVING nodes keep their state.
+   */
+  public static ClusterMap withLiveness(ClusterMap rec, java.util.function.LongPredicate silent) {
+    ClusterMap.Builder b = rec.toBuilder();
+    boolean changed = false;
+    for (int i = 0; i < b.getNodesCount(); i++) {
+      Node n = b.getNodes(i);
+      boolean quiet = silent.test(n.getId());
+      if (n.getState() == NodeState.NODE_STATE_UP && quiet) {
+        b.setNodes(i, n.toBuilder().setState(NodeState.NODE_STATE_DOWN));
+        changed = true;
+      } else if (n.getState() == NodeState.NODE_STATE_DOWN && !quiet) {
+        b.setNodes(i, n.toBuilder().setState(NodeState.NODE_STATE_UP));
+        changed = true;
+      }
+    }
+    return changed ? b.setEpoch(rec.getEpoch() + 1).build() : rec;
+  }
+
   /** Removes LEAVING nodes that hold no replica and take part in no move. */
   public static ClusterMap removeDrained(ClusterMap rec) {
     Map<Long, Integer> held = replicaCounts(rec);
@@ -156,10 +178,14 @@ public final class MembershipChanges {
     int rf = replicationFactor(rec);
     Map<Long, Integer> busy = new HashMap<>();
     Set<Long> moving = new HashSet<>();
+    // A DOWN node sends nothing (the shard's leader elsewhere streams the new replica), so moves off it are
+    // not throttled by it.
+    Set<Long> down = new HashSet<>();
+    rec.getNodesList().stream().filter(n -> n.getState() == NodeState.NODE_STATE_DOWN).forEach(n -> down.add(n.getId()));
     for (Move m : rec.getMovesList()) {
       moving.add(m.getShardId());
       busy.merge(m.getToNodeId(), 1, Integer::sum);
-      if (m.getFromNodeId() != 0) {
+      if (m.getFromNodeId() != 0 && !down.contains(m.getFromNodeId())) {
         busy.merge(m.getFromNodeId(), 1, Integer::sum);
       }
     }
@@ -179,11 +205,11 @@ public final class MembershipChanges {
       long from = current.size() < rf ? 0
           : current.stream().filter(n -> !want.contains(n)).findFirst().orElse(0L);
       if (busy.getOrDefault(to, 0) >= maxMovesPerNode
-          || (from != 0 && busy.getOrDefault(from, 0) >= maxMovesPerNode)) {
+          || (from != 0 && !down.contains(from) && busy.getOrDefault(from, 0) >= maxMovesPerNode)) {
         continue;
       }
       busy.merge(to, 1, Integer::sum);
-      if (from != 0) {
+      if (from != 0 && !down.contains(from)) {
         busy.merge(from, 1, Integer::sum);
       }
       b.setShards(i, s.toBuilder().addReplicas(

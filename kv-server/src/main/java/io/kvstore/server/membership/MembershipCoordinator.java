@@ -73,6 +73,7 @@ public final class MembershipCoordinator implements AutoCloseable {
   private final ScheduledExecutorService changes;
   private final ScheduledExecutorService following;
   private final java.util.function.Supplier<ClusterMap> served;
+  private final NodeLiveness liveness;
 
   /**
    * @param served the map this node serves (with the leader hints of its replicas), for ListMembers
@@ -91,6 +92,7 @@ public final class MembershipCoordinator implements AutoCloseable {
     this.metrics = new MoveMetrics(registry, () -> map.table().toClusterMap().getMovesCount());
     this.driver = new PlacementDriver(selfId, map.clusterId(), channels, metrics, options,
         shard -> map.table().leaderHint(shard));
+    this.liveness = new NodeLiveness(selfId, channels, forwarding, System::nanoTime);
     this.changes = Executors.newSingleThreadScheduledExecutor(daemon("kv-membership-" + selfId));
     this.following = Executors.newSingleThreadScheduledExecutor(daemon("kv-map-follower-" + selfId));
   }
@@ -98,7 +100,10 @@ public final class MembershipCoordinator implements AutoCloseable {
   /** Starts following the map and, when leading the map group, driving the moves. */
   public void start() {
     long follow = options.followPeriod().toMillis();
-    following.scheduleWithFixedDelay(follower::pass, follow, follow, TimeUnit.MILLISECONDS);
+    following.scheduleWithFixedDelay(() -> {
+      follower.pass();
+      liveness.probe(map.table().nodes());
+    }, follow, follow, TimeUnit.MILLISECONDS);
     long drive = options.driverPeriod().toMillis();
     changes.scheduleWithFixedDelay(this::drivePass, drive, drive, TimeUnit.MILLISECONDS);
   }
@@ -275,6 +280,21 @@ public final class MembershipCoordinator implements AutoCloseable {
           }
           rec = next;
         }
+      }
+      ClusterMap checked = MembershipChanges.withLiveness(rec,
+          node -> liveness.silentFor(node, options.failureTimeout()));
+      if (checked != rec) {
+        if (!store(lastVersion, checked)) {
+          return;
+        }
+        for (int i = 0; i < checked.getNodesCount(); i++) {
+          Node n = checked.getNodes(i);
+          if (n.getState() != rec.getNodes(i).getState()) {
+            log.info("cluster '{}': node {} is now {} (map epoch {})", map.clusterId(), n.getId(),
+                n.getState().name().replace("NODE_STATE_", ""), checked.getEpoch());
+          }
+        }
+        rec = checked;
       }
       ClusterMap drained = MembershipChanges.removeDrained(rec);
       if (drained != rec) {

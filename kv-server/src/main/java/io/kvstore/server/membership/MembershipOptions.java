@@ -8,14 +8,19 @@ import java.time.Duration;
  * @param maxMovesPerNode replica moves that may involve one node (as source or target) at once
  * @param catchUpLag a learner is promoted once its log is within this many entries of the leader's commit
  * @param driverPeriod how often the map group's leader advances the moves
- * @param followPeriod how often every node checks the map group for a newer map
+ * @param followPeriod how often every node checks the map group for a newer map (and probes the others)
+ * @param failureTimeout a node that has not answered for this long is marked DOWN and its replicas are
+ *     re-created on other nodes; it is marked UP again when it answers
  */
 public record MembershipOptions(int maxMovesPerNode, long catchUpLag, Duration driverPeriod,
-    Duration followPeriod) {
+    Duration followPeriod, Duration failureTimeout) {
 
   public MembershipOptions {
     if (maxMovesPerNode < 1) {
       throw new IllegalArgumentException("max moves per node must be 1 or more, got " + maxMovesPerNode);
+    }
+    if (failureTimeout.isNegative() || failureTimeout.isZero()) {
+      throw new IllegalArgumentException("the failure timeout must be positive, got " + failureTimeout);
     }
     if (catchUpLag < 0) {
       throw new IllegalArgumentException("catch-up lag must be 0 or more, got " + catchUpLag);
@@ -23,10 +28,14 @@ public record MembershipOptions(int maxMovesPerNode, long catchUpLag, Duration d
   }
 
   public static MembershipOptions defaults() {
-    return new MembershipOptions(2, 100, Duration.ofMillis(250), Duration.ofMillis(200));
+    return new MembershipOptions(2, 100, Duration.ofMillis(250), Duration.ofMillis(200), Duration.ofSeconds(30));
   }
 
   public MembershipOptions withMaxMovesPerNode(int moves) {
-    return new MembershipOptions(moves, catchUpLag, driverPeriod, followPeriod);
+    return new MembershipOptions(moves, catchUpLag, driverPeriod, followPeriod, failureTimeout);
+  }
+
+  public MembershipOptions withFailureTimeout(Duration timeout) {
+    return new MembershipOptions(maxMovesPerNode, catchUpLag, driverPeriod, followPeriod, timeout);
   }
 }

@@ -8,6 +8,7 @@ import io.kvstore.proto.v1.RaftRole;
 import io.kvstore.proto.v1.ShardStatus;
 import io.kvstore.server.Node;
 import io.kvstore.server.NodeConfig;
+import io.kvstore.server.membership.MembershipOptions;
 import io.kvstore.server.replica.ReplicaOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Path dir;
   private final int shards;
   private final ReplicaOptions options;
+  private final MembershipOptions membership;
   private final Map<Long, Node> running = new HashMap<>();
   private final Map<Long, Integer> ports = new HashMap<>();
   private final Map<Long, ManagedChannel> channels = new HashMap<>();
@@ -45,13 +47,19 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public LocalCluster(Path dir, int size, int shards, ReplicaOptions options) {
+    this(dir, size, shards, options, MembershipOptions.defaults());
+  }
+
+  /** With {@code membership} on every node (e.g. a short failure timeout). */
+  public LocalCluster(Path dir, int size, int shards, ReplicaOptions options, MembershipOptions membership) {
     this.dir = dir;
     this.shards = shards;
     this.options = options;
+    this.membership = membership;
     List<Node> bound = new ArrayList<>();
     try {
       for (long id = 1; id <= size; id++) {
-        Node node = Node.bind(config(id, 0), Node.REAL_REPLICAS);
+        Node node = Node.bind(config(id, 0), Node.REAL_REPLICAS).withMembershipOptions(membership);
         bound.add(node);
         running.put(id, node);
         ports.put(id, node.grpcPort());
@@ -109,7 +117,7 @@ public final class LocalCluster implements AutoCloseable {
     if (running.containsKey(id)) {
       throw new IllegalStateException("node " + id + " is running");
     }
-    Node n = Node.bind(config(id, 0), Node.REAL_REPLICAS);
+    Node n = Node.bind(config(id, 0), Node.REAL_REPLICAS).withMembershipOptions(membership);
     try {
       n.join("127.0.0.1:" + ports.get(seed), weight, Duration.ofSeconds(30));
     } catch (RuntimeException e) {
@@ -137,7 +145,7 @@ public final class LocalCluster implements AutoCloseable {
     if (running.containsKey(id)) {
       throw new IllegalStateException("node " + id + " is running");
     }
-    Node n = Node.bind(config(id, ports.get(id)), Node.REAL_REPLICAS);
+    Node n = Node.bind(config(id, ports.get(id)), Node.REAL_REPLICAS).withMembershipOptions(membership);
     running.put(id, n);
     n.serve(List.of()); // the map comes from the data dir
     return n;

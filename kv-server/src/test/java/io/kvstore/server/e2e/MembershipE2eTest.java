@@ -206,7 +206,7 @@ class MembershipE2eTest {
     cluster = new LocalCluster(dir, 3, SHARDS, LocalCluster.fastOptions(50));
     cluster.awaitLeaders(Duration.ofSeconds(60));
     Map<String, String> written = new java.util.HashMap<>();
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < 60; i++) {
       var put = io.kvstore.proto.v1.PutRequest.newBuilder().setKey(bytes("r" + i)).setValue(bytes("v" + i)).build();
       Await.value(Duration.ofSeconds(20), () -> cluster.kv(1 + (put.hashCode() & 1)).put(put));
       written.put("r" + i, "v" + i);
@@ -231,6 +231,41 @@ class MembershipE2eTest {
         assertThat(Await.value(Duration.ofSeconds(20), () -> cluster.kv(via).get(get)).getKv().getValue().toStringUtf8())
             .isEqualTo(e.getValue());
       }
+    }
+  }
+
+  @Test
+  void aNodeSilentPastTheFailureTimeoutIsReplacedAndCleansUpWhenItComesBack() {
+    Duration timeout = Duration.ofSeconds(2);
+    cluster = new LocalCluster(dir, 4, SHARDS, LocalCluster.fastOptions(50),
+        io.kvstore.server.membership.MembershipOptions.defaults().withFailureTimeout(timeout));
+    cluster.awaitLeaders(Duration.ofSeconds(60));
+    for (int i = 0; i < 50; i++) {
+      var put = io.kvstore.proto.v1.PutRequest.newBuilder().setKey(bytes("f" + i)).setValue(bytes("v" + i)).build();
+      Await.value(Duration.ofSeconds(20), () -> cluster.kv(1).put(put));
+    }
+    List<Long> hadReplicas = cluster.node(4).replicas().localShards();
+    assertThat(hadReplicas).isNotEmpty();
+    long killedAt = System.nanoTime();
+    cluster.stop(4);
+    // Full replication again without node 4: every shard three voters on nodes 1-3, node 4 DOWN.
+    Await.until(MOVES, "node 4's replicas are re-created elsewhere", () -> {
+      ClusterMap m = map(1);
+      boolean down = m.getNodesList().stream().anyMatch(n -> n.getId() == 4
+          && n.getState() == io.kvstore.proto.v1.NodeState.NODE_STATE_DOWN);
+      return down && m.getMovesCount() == 0 && MembershipChangesCounts.replicasOn(m, 4) == 0
+          && m.getShardsList().stream().allMatch(s -> s.getReplicasCount() == 3);
+    });
+    System.out.printf("failed node replaced: full replication %d ms after the stop (failure timeout %d ms)%n",
+        (System.nanoTime() - killedAt) / 1_000_000, timeout.toMillis());
+    // Node 4 comes back with the replicas it had: it learns they were replaced and deletes them, then
+    // is UP again and gets replicas anew.
+    cluster.restart(4);
+    awaitSettled(4);
+    for (int i = 0; i < 50; i++) {
+      var get = io.kvstore.proto.v1.GetRequest.newBuilder().setKey(bytes("f" + i)).build();
+      assertThat(Await.value(Duration.ofSeconds(20), () -> cluster.kv(4).get(get)).getKv().getValue().toStringUtf8())
+          .isEqualTo("v" + i);
     }
   }
 

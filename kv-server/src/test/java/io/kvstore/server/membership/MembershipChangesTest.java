@@ -117,6 +117,22 @@ class MembershipChangesTest {
     assertThat(MembershipChanges.replicaCounts(rec)).containsOnlyKeys(1L, 2L, 3L);
   }
 
+  @Test
+  void aSilentNodeGoesDownItsReplicasAreReplacedAndItComesBackUp() {
+    ClusterMap rec = settle(MembershipChanges.addNode(record(3), node(4)));
+    ClusterMap down = MembershipChanges.withLiveness(rec, n -> n == 4);
+    assertThat(down.getNodes(3).getState()).isEqualTo(NodeState.NODE_STATE_DOWN);
+    assertThat(MembershipChanges.withLiveness(down, n -> n == 4)).isSameAs(down);
+    // Moves off a DOWN node are throttled by their targets only (it sends nothing).
+    ClusterMap planned = MembershipChanges.plan(down, 2, 0);
+    assertThat(planned.getMovesList()).allMatch(m -> m.getFromNodeId() == 4).hasSizeGreaterThan(2);
+    ClusterMap replaced = settle(down);
+    assertThat(MembershipChanges.replicaCounts(replaced)).containsOnlyKeys(1L, 2L, 3L);
+    ClusterMap back = MembershipChanges.withLiveness(replaced, n -> false);
+    assertThat(back.getNodes(3).getState()).isEqualTo(NodeState.NODE_STATE_UP);
+    assertThat(MembershipChanges.replicaCounts(settle(back))).containsKey(4L);
+  }
+
   /** Drives every planned move to its end, as the driver would when every step succeeds. */
   private static ClusterMap settle(ClusterMap rec) {
     for (int round = 0; round < 1000; round++) {
