@@ -74,6 +74,7 @@ class MembershipE2eTest {
     List<Throwable> failures = new CopyOnWriteArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong writes = new AtomicLong();
+    List<long[]> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
     try (KvClient client = KvClient.builder().seeds(cluster.address(1) + "," + cluster.address(2))
         .deadline(Duration.ofSeconds(20)).build()) {
       List<Thread> writers = new ArrayList<>();
@@ -84,10 +85,12 @@ class MembershipE2eTest {
           for (int i = 0; !stop.get() && i < 200_000 && System.nanoTime() - deadline < 0; i++) {
             String key = "k" + writerNo + "-" + i;
             String value = "v" + i;
+            long t0 = System.nanoTime();
             try {
               client.blocking().put(bytes(key), bytes(value));
               acked.put(key, value);
               writes.incrementAndGet();
+              latencies.add(new long[] {t0, System.nanoTime() - t0});
             } catch (RuntimeException e) {
               failures.add(e);
             }
@@ -97,7 +100,9 @@ class MembershipE2eTest {
         writers.add(writer);
       }
 
+      Thread.sleep(3_000); // the load before any move, to compare latencies with
       ClusterMap before = map(1);
+      long movesFrom = System.nanoTime();
       cluster.join(4, 1, 1);
       ClusterMap four = awaitSettled(4);
       report("3 -> 4", before, four);
@@ -117,10 +122,19 @@ class MembershipE2eTest {
           () -> cluster.node(4).replicas().localShards().isEmpty() && cluster.node(5).replicas().localShards().isEmpty());
       assertThat(back3.getEpoch()).isGreaterThan(five.getEpoch());
 
+      long movesTo = System.nanoTime();
       stop.set(true);
       for (Thread writer : writers) {
         writer.join(30_000);
       }
+      long bytes = 0;
+      for (long n = 1; n <= 5; n++) {
+        bytes += snapshotBytesSent(cluster.node(n));
+      }
+      System.out.printf("write latency p50/p99 in the 2 s before the moves: %s; during them (3 -> 5 -> 3 nodes): %s;"
+          + " snapshot bytes sent by shard leaders: %,d%n",
+          percentiles(latencies, movesFrom - Duration.ofSeconds(2).toNanos(), movesFrom), // after warm-up
+          percentiles(latencies, movesFrom, movesTo), bytes);
       System.out.printf("membership under load: %d writes acknowledged, %d failed%n", writes.get(), failures.size());
       assertThat(failures).as("requests failed during the moves").isEmpty();
       assertThat(acked).hasSizeGreaterThan(50);
@@ -267,6 +281,28 @@ class MembershipE2eTest {
       assertThat(Await.value(Duration.ofSeconds(20), () -> cluster.kv(4).get(get)).getKv().getValue().toStringUtf8())
           .isEqualTo("v" + i);
     }
+  }
+
+  private static String percentiles(List<long[]> latencies, long from, long to) {
+    List<Long> in;
+    synchronized (latencies) {
+      in = latencies.stream().filter(l -> l[0] - from >= 0 && to - l[0] > 0).map(l -> l[1]).sorted().toList();
+    }
+    if (in.isEmpty()) {
+      return "no writes";
+    }
+    return String.format("%.1f/%.1f ms over %d writes", in.get(in.size() / 2) / 1e6,
+        in.get(Math.min(in.size() - 1, (int) (in.size() * 0.99))) / 1e6, in.size());
+  }
+
+  private static long snapshotBytesSent(io.kvstore.server.Node node) {
+    for (var m : node.registry().scrape()) {
+      if (m.getMetadata().getName().equals("kvstore_raft_snapshot_bytes_sent")
+          && m instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot c) {
+        return (long) c.getDataPoints().stream().mapToDouble(d -> d.getValue()).sum();
+      }
+    }
+    return 0;
   }
 
   /** The running node whose replica of the map group leads it, or 0. */
