@@ -92,6 +92,13 @@ public final class NodeMain implements Callable<Integer> {
   long failureTimeoutMs;
 
   @Option(
+      names = "--leader-balance-ms",
+      defaultValue = "2000",
+      description = "How often one leadership moves towards the nodes' weighted shares, when this node drives"
+          + " the moves; 0 turns leader balancing off (default: ${DEFAULT-VALUE}).")
+  long leaderBalanceMs;
+
+  @Option(
       names = "--shards",
       defaultValue = "16",
       description = "Shards of a new cluster (default: ${DEFAULT-VALUE}).")
@@ -211,7 +218,8 @@ public final class NodeMain implements Callable<Integer> {
     }
     io.kvstore.server.membership.MembershipOptions membership =
         io.kvstore.server.membership.MembershipOptions.defaults().withMaxMovesPerNode(maxMovesPerNode)
-            .withFailureTimeout(Duration.ofMillis(failureTimeoutMs));
+            .withFailureTimeout(Duration.ofMillis(failureTimeoutMs))
+            .withLeaderBalancePeriod(Duration.ofMillis(leaderBalanceMs));
     Node node;
     if (join.isBlank()) {
       node = Node.bind(config, Node.REAL_REPLICAS).withMembershipOptions(membership);

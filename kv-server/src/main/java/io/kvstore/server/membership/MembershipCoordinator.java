@@ -11,6 +11,11 @@ import io.kvstore.proto.v1.AddMemberRequest;
 import io.kvstore.proto.v1.AddMemberResponse;
 import io.kvstore.proto.v1.ClusterGrpc;
 import io.kvstore.proto.v1.ClusterMap;
+import io.kvstore.proto.v1.GetNodeStatusRequest;
+import io.kvstore.proto.v1.NodeStatus;
+import io.kvstore.proto.v1.ShardStatus;
+import io.kvstore.server.proto.ChangeReplicasRequest;
+import io.kvstore.server.proto.NodeInternalGrpc;
 import io.kvstore.proto.v1.Consistency;
 import io.kvstore.proto.v1.ListMembersResponse;
 import io.kvstore.proto.v1.Member;
@@ -304,6 +309,9 @@ public final class MembershipCoordinator implements AutoCloseable {
         log.info("cluster '{}': drained nodes left the map (epoch {})", map.clusterId(), drained.getEpoch());
         rec = drained;
       }
+      if (rec.getMovesCount() == 0 && dueForLeaderBalance()) {
+        balanceLeaders(rec);
+      }
       ClusterMap planned = MembershipChanges.plan(rec, options.maxMovesPerNode(), System.currentTimeMillis());
       if (planned != rec && store(lastVersion, planned)) {
         int started = planned.getMovesCount() - rec.getMovesCount();
@@ -313,6 +321,62 @@ public final class MembershipCoordinator implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       log.debug("node {}: placement pass cut short: {}", selfId, e.toString());
+    }
+  }
+
+  private long nextBalanceNanos;
+
+  private boolean dueForLeaderBalance() {
+    if (options.leaderBalancePeriod().isZero()) {
+      return false;
+    }
+    long now = System.nanoTime();
+    if (now - nextBalanceNanos < 0) {
+      return false;
+    }
+    nextBalanceNanos = now + options.leaderBalancePeriod().toNanos();
+    return true;
+  }
+
+  /** One leadership transfer towards the weighted shares, if the leaders are off by more than one. */
+  private void balanceLeaders(ClusterMap rec) {
+    Map<Long, Long> leaders = new HashMap<>();
+    Map<Long, Long> terms = new HashMap<>();
+    for (Node n : rec.getNodesList()) {
+      Channel ch = channels.channelTo(n.getId());
+      if (ch == null) {
+        continue;
+      }
+      try {
+        NodeStatus status = ClusterGrpc.newBlockingStub(ch).withDeadlineAfter(1, TimeUnit.SECONDS)
+            .getNodeStatus(GetNodeStatusRequest.getDefaultInstance());
+        for (ShardStatus s : status.getShardsList()) {
+          if (s.getRole() == RaftRole.RAFT_ROLE_LEADER && s.getTerm() > terms.getOrDefault(s.getShardId(), 0L)) {
+            leaders.put(s.getShardId(), n.getId());
+            terms.put(s.getShardId(), s.getTerm());
+          }
+        }
+      } catch (StatusRuntimeException e) {
+        // a node that does not answer leads nothing we can move now
+      }
+    }
+    LeaderBalance.Transfer t = LeaderBalance.next(rec, leaders);
+    if (t == null) {
+      return;
+    }
+    Channel ch = channels.channelTo(t.from());
+    if (ch == null) {
+      return;
+    }
+    try {
+      NodeInternalGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS).changeReplicas(
+          ChangeReplicasRequest.newBuilder().setClusterId(map.clusterId()).setShardId(t.shardId())
+              .setAction(ChangeReplicasRequest.Action.ACTION_TRANSFER_LEADER).setNodeId(t.to()).build());
+      metrics.leaderTransfers.inc();
+      log.debug("shard {}: leadership moves from node {} to node {} (balancing by weight)", t.shardId(), t.from(),
+          t.to());
+    } catch (StatusRuntimeException e) {
+      log.debug("shard {}: leader transfer for balance failed: {}", t.shardId(), e.getStatus());
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.function.IntSupplier;
 final class MoveMetrics {
   final Counter moves;
   final Histogram moveSeconds;
+  final Counter leaderTransfers;
 
   MoveMetrics(PrometheusRegistry r, IntSupplier inFlight) {
     moves = Counter.builder().name("kvstore_membership_moves")
@@ -22,6 +23,8 @@ final class MoveMetrics {
     moveSeconds = Histogram.builder().name("kvstore_membership_move_seconds")
         .help("Time from recording a replica move to its end (the old replica removed)")
         .classicOnly().classicUpperBounds(0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900).register(r);
+    leaderTransfers = Counter.builder().name("kvstore_membership_leader_transfers")
+        .help("Leadership transfers asked for to spread leaders by node weight").register(r);
     GaugeWithCallback.builder().name("kvstore_membership_moves_in_flight")
         .help("Replica moves recorded in the cluster map and not finished")
         .callback(cb -> cb.call(inFlight.getAsInt())).register(r);

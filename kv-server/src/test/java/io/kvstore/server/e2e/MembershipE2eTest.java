@@ -305,6 +305,51 @@ class MembershipE2eTest {
     return 0;
   }
 
+  @Test
+  void leadersPiledOnOneNodeSpreadAgainByWeight() {
+    cluster = new LocalCluster(dir, 3, SHARDS, LocalCluster.fastOptions(200),
+        io.kvstore.server.membership.MembershipOptions.defaults().withLeaderBalancePeriod(Duration.ofMillis(300)));
+    cluster.awaitLeaders(Duration.ofSeconds(60));
+    // Every leadership to node 1 (each shard has a replica on every node of three).
+    for (long shard = 1; shard <= SHARDS; shard++) {
+      long s = shard;
+      Await.until(MOVES, "shard " + s + " led by node 1", () -> {
+        var leader = cluster.leaderOf(s);
+        if (leader.isEmpty()) {
+          return false;
+        }
+        if (leader.get() == 1) {
+          return true;
+        }
+        try {
+          io.kvstore.server.proto.NodeInternalGrpc.newBlockingStub(cluster.channel(leader.get()))
+              .withDeadlineAfter(2, java.util.concurrent.TimeUnit.SECONDS)
+              .changeReplicas(io.kvstore.server.proto.ChangeReplicasRequest.newBuilder()
+                  .setClusterId(LocalCluster.CLUSTER_ID).setShardId(s).setNodeId(1)
+                  .setAction(io.kvstore.server.proto.ChangeReplicasRequest.Action.ACTION_TRANSFER_LEADER).build());
+        } catch (StatusRuntimeException e) {
+          // not the leader any more: ask again
+        }
+        return false;
+      });
+    }
+    // The balancer moves them back within one of each node's share (8 shards / 3 equal nodes: 2 or 3).
+    Await.until(MOVES, "leaders within one of each node's share", () -> {
+      Map<Long, Integer> led = new java.util.HashMap<>();
+      for (long shard = 1; shard <= SHARDS; shard++) {
+        var leader = cluster.leaderOf(shard);
+        if (leader.isEmpty()) {
+          return false;
+        }
+        led.merge(leader.get(), 1, Integer::sum);
+      }
+      return List.of(1L, 2L, 3L).stream().allMatch(n -> {
+        int c = led.getOrDefault(n, 0);
+        return c >= 2 && c <= 3;
+      });
+    });
+  }
+
   /** The running node whose replica of the map group leads it, or 0. */
   private long mapGroupLeader() {
     for (long id : List.of(1L, 2L, 3L)) {
