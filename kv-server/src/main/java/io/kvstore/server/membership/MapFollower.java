@@ -55,19 +55,21 @@ final class MapFollower {
 
   private Optional<ClusterMap> fetch() {
     if (replicas.status(MapRecords.MAP_GROUP).isPresent()) {
-      try {
-        return MapGroup.read(replicas, Consistency.CONSISTENCY_STALE).get(DEADLINE_MS, TimeUnit.MILLISECONDS)
-            .map(MapGroup.Versioned::record);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return Optional.empty();
-      } catch (ExecutionException | TimeoutException e) {
-        return Optional.empty();
+      Optional<ClusterMap> local = readLocal();
+      // A replica of the map group that is still catching up (it just joined the group) may hold an old
+      // record or none, and one just removed from the group holds the record of its removal's eve.
+      if (local.isPresent() && local.get().getEpoch() > map.epoch()) {
+        return local;
       }
+      // Nothing newer here: ask the others too, since this replica may have been removed from the group
+      // (it then hears of no change any more, the one that removed it included).
     }
     List<Long> holders = map.table().toClusterMap().getMapGroupNodesList();
     for (int i = 0; i < holders.size(); i++) {
       long node = holders.get((next + i) % holders.size());
+      if (node == selfId) {
+        continue;
+      }
       Channel ch = channels.channelTo(node);
       if (ch == null) {
         continue;
@@ -81,6 +83,18 @@ final class MapFollower {
       }
     }
     return Optional.empty();
+  }
+
+  private Optional<ClusterMap> readLocal() {
+    try {
+      return MapGroup.read(replicas, Consistency.CONSISTENCY_STALE).get(DEADLINE_MS, TimeUnit.MILLISECONDS)
+          .map(MapGroup.Versioned::record);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    } catch (ExecutionException | TimeoutException e) {
+      return Optional.empty();
+    }
   }
 
   /** Makes {@code record} this node's map if it is newer; then the replicas follow it. */

@@ -79,8 +79,8 @@ public final class MembershipChanges {
   /**
    * Marks a node LEAVING: placement stops naming it, its replicas move away, and {@link #removeDrained}
    * takes it out of the map once it holds none. Refused when fewer UP nodes than the replication factor
-   * would remain (every shard needs that many to keep its replicas, hence its quorum), or when the node
-   * keeps the map group.
+   * would remain (every shard needs that many to keep its replicas, hence its quorum). A node of the map
+   * group hands its place there to another node first, like a shard replica.
    */
   public static ClusterMap markLeaving(ClusterMap rec, long nodeId) {
     Node node = node(rec, nodeId).orElseThrow(() -> new MembershipException(Status.Code.NOT_FOUND,
@@ -95,11 +95,6 @@ public final class MembershipChanges {
       throw new MembershipException(Status.Code.FAILED_PRECONDITION, "removing node " + nodeId + " would leave "
           + upAfter + " nodes up for " + rf + " replicas per shard: shards would lose replicas and their"
           + " quorum; add a node first");
-    }
-    if (rec.getMapGroupNodesList().contains(nodeId)) {
-      throw new MembershipException(Status.Code.FAILED_PRECONDITION, "node " + nodeId
-          + " keeps the cluster map (Raft group 0, nodes " + rec.getMapGroupNodesList()
-          + "); removing a map-group node is not supported in this version");
     }
     ClusterMap.Builder b = rec.toBuilder().setEpoch(rec.getEpoch() + 1);
     for (int i = 0; i < b.getNodesCount(); i++) {
@@ -143,7 +138,8 @@ public final class MembershipChanges {
     List<Node> keep = new ArrayList<>();
     for (Node n : rec.getNodesList()) {
       boolean drained = n.getState() == NodeState.NODE_STATE_LEAVING
-          && held.getOrDefault(n.getId(), 0) == 0 && !moving.contains(n.getId());
+          && held.getOrDefault(n.getId(), 0) == 0 && !moving.contains(n.getId())
+          && !rec.getMapGroupNodesList().contains(n.getId());
       if (!drained) {
         keep.add(n);
       }
@@ -190,7 +186,8 @@ public final class MembershipChanges {
       }
     }
     ClusterMap.Builder b = rec.toBuilder();
-    boolean changed = false;
+    // The map group first: while one of its nodes is leaving or down, every change depends on the others.
+    boolean changed = planMapGroup(rec, b, moving, busy, down, maxMovesPerNode, nowMillis);
     for (int i = 0; i < b.getShardsCount(); i++) {
       Shard s = b.getShards(i);
       if (moving.contains(s.getId())) {
@@ -219,6 +216,39 @@ public final class MembershipChanges {
       changed = true;
     }
     return changed ? b.setEpoch(rec.getEpoch() + 1).build() : rec;
+  }
+
+  /**
+   * The map group is placed stickily (it moves only when it must): a member that is no longer UP hands its
+   * place to the UP node with the lowest id outside the group, through the same learner, promote, remove
+   * steps as a shard ({@link MapRecords#MAP_GROUP} as the move's shard id). The new member joins
+   * {@code map_group_nodes} when the move is recorded (which makes its node create the replica) and the
+   * old one leaves it when the move ends.
+   */
+  private static boolean planMapGroup(ClusterMap rec, ClusterMap.Builder b, Set<Long> moving,
+      Map<Long, Integer> busy, Set<Long> down, int maxMovesPerNode, long nowMillis) {
+    if (moving.contains(MapRecords.MAP_GROUP) || rec.getMapGroupNodesCount() == 0) {
+      return false;
+    }
+    Set<Long> up = new HashSet<>();
+    rec.getNodesList().stream().filter(n -> n.getState() == NodeState.NODE_STATE_UP).forEach(n -> up.add(n.getId()));
+    long from = rec.getMapGroupNodesList().stream().filter(n -> !up.contains(n)).findFirst().orElse(0L);
+    if (from == 0) {
+      return false;
+    }
+    long to = up.stream().filter(n -> !rec.getMapGroupNodesList().contains(n))
+        .filter(n -> busy.getOrDefault(n, 0) < maxMovesPerNode).sorted().findFirst().orElse(0L);
+    if (to == 0 || (!down.contains(from) && busy.getOrDefault(from, 0) >= maxMovesPerNode)) {
+      return false;
+    }
+    busy.merge(to, 1, Integer::sum);
+    if (!down.contains(from)) {
+      busy.merge(from, 1, Integer::sum);
+    }
+    b.addMapGroupNodes(to);
+    b.addMoves(Move.newBuilder().setShardId(MapRecords.MAP_GROUP).setToNodeId(to).setFromNodeId(from)
+        .setStep(MoveStep.MOVE_STEP_CATCHING_UP).setStartedAtMs(nowMillis));
+    return true;
   }
 
   /** The move of {@code shardId} reached PROMOTED: its new replica votes. */
@@ -253,6 +283,10 @@ public final class MembershipChanges {
       if (m.getShardId() != shardId) {
         b.addMoves(m);
       }
+    }
+    if (shardId == MapRecords.MAP_GROUP) {
+      b.clearMapGroupNodes().addAllMapGroupNodes(
+          rec.getMapGroupNodesList().stream().filter(n -> n != move.getFromNodeId()).toList());
     }
     for (int i = 0; i < b.getShardsCount(); i++) {
       Shard s = b.getShards(i);

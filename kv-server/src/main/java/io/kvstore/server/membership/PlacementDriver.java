@@ -147,6 +147,9 @@ final class PlacementDriver {
     if (hint != 0) {
       candidates.add(hint);
     }
+    if (shard == MapRecords.MAP_GROUP) {
+      candidates.addAll(rec.getMapGroupNodesList());
+    }
     for (Shard s : rec.getShardsList()) {
       if (s.getId() == shard) {
         for (Replica r : s.getReplicasList()) {

@@ -310,8 +310,8 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
 
   /**
    * Creates the replicas {@code map} newly places here (empty, on the least loaded worker) and drops the
-   * ones it no longer places here. The caller persisted {@code map} first, so a restart after a drop does
-   * not bring the replica back. The map group is never dropped (its nodes are fixed).
+   * ones it no longer places here, the map group's included ({@code map_group_nodes}). The caller
+   * persisted {@code map} first, so a restart after a drop does not bring the replica back.
    */
   @Override
   public synchronized void reconcile(ClusterMap map) {
@@ -330,7 +330,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       }
     }
     for (long id : new ArrayList<>(groups.keySet())) {
-      if (!wantedIds.contains(id) && id != io.kvstore.server.membership.MapRecords.MAP_GROUP) {
+      if (!wantedIds.contains(id)) {
         drop(id);
       }
     }

@@ -76,8 +76,6 @@ class MembershipChangesTest {
     ClusterMap six = MembershipChanges.addNode(both, node(6));
     assertRefused(() -> MembershipChanges.markLeaving(MembershipChanges.markLeaving(six, 6), 1),
         Status.Code.FAILED_PRECONDITION, "would leave 2 nodes up for 3 replicas");
-    assertRefused(() -> MembershipChanges.markLeaving(four, 1), Status.Code.FAILED_PRECONDITION,
-        "keeps the cluster map");
     assertRefused(() -> MembershipChanges.markLeaving(record(3), 3), Status.Code.FAILED_PRECONDITION,
         "would leave 2 nodes up");
     assertRefused(() -> MembershipChanges.markLeaving(four, 42), Status.Code.NOT_FOUND, "not a member");
@@ -115,6 +113,22 @@ class MembershipChangesTest {
     rec = settle(MembershipChanges.markLeaving(rec, 4));
     assertThat(rec.getNodesList()).extracting(Node::getId).containsExactly(1L, 2L, 3L);
     assertThat(MembershipChanges.replicaCounts(rec)).containsOnlyKeys(1L, 2L, 3L);
+  }
+
+  @Test
+  void aLeavingNodeOfTheMapGroupHandsItsPlaceToAnotherNode() {
+    ClusterMap rec = settle(MembershipChanges.addNode(record(3), node(4)));
+    ClusterMap leaving = MembershipChanges.markLeaving(rec, 2);
+    ClusterMap planned = MembershipChanges.plan(leaving, 2, 0);
+    Move groupMove = MembershipChanges.move(planned, MapRecords.MAP_GROUP);
+    assertThat(groupMove.getFromNodeId()).isEqualTo(2);
+    assertThat(groupMove.getToNodeId()).isEqualTo(4);
+    assertThat(planned.getMapGroupNodesList()).containsExactly(1L, 2L, 3L, 4L);
+    // Node 2 stays in the map while it still keeps the map group.
+    assertThat(MembershipChanges.removeDrained(planned).getNodesList()).extracting(Node::getId).contains(2L);
+    ClusterMap done = settle(leaving);
+    assertThat(done.getMapGroupNodesList()).containsExactly(1L, 3L, 4L);
+    assertThat(done.getNodesList()).extracting(Node::getId).containsExactly(1L, 3L, 4L);
   }
 
   @Test
