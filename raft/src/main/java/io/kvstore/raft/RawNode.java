@@ -256,6 +256,15 @@ public final class RawNode {
     return core.snapshotMetadata(index);
   }
 
+  /**
+   * The index of the latest membership change in this replica's log (0 when none since the snapshot it
+   * started from). The change is committed once {@code status().commit()} reaches it; until then a leader
+   * refuses the next one.
+   */
+  public long latestConfIndex() {
+    return core.latestConfIndex();
+  }
+
   /** A copy of this replica's state. */
   public Status status() {
     return core.status();

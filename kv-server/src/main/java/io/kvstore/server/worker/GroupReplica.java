@@ -12,7 +12,13 @@ import io.kvstore.raft.Ready;
 import io.kvstore.raft.Role;
 import io.kvstore.raft.SoftState;
 import io.kvstore.raft.Status;
+import io.kvstore.raft.proto.ConfChange;
+import io.kvstore.raft.proto.ConfChangeSingle;
+import io.kvstore.raft.proto.ConfChangeType;
+import io.kvstore.raft.proto.ConfState;
 import io.kvstore.raft.proto.Entry;
+import io.kvstore.server.proto.ChangeReplicasRequest;
+import io.kvstore.server.proto.ShardMembership;
 import io.kvstore.raft.proto.EntryType;
 import io.kvstore.raft.proto.HardState;
 import io.kvstore.raft.proto.Message;
@@ -433,6 +439,7 @@ public final class GroupReplica {
     try {
       SnapshotChunk chunk = outgoing.chunk(m.getSnapshot().getOffset());
       ctx.metrics().snapshotsSent.inc();
+      ctx.metrics().snapshotBytesSent.inc(chunk.getData().size());
       return m.toBuilder().setSnapshot(chunk).build();
     } catch (IllegalArgumentException e) {
       snapshotFailures.add(m.getTo());
@@ -767,6 +774,89 @@ public final class GroupReplica {
     if (target != 0) {
       raw.transferLeader(target);
     }
+  }
+
+  // ---------------------------------------------------------------- membership changes (elastic membership)
+
+  /**
+   * Loop thread: the shard's membership as this replica sees it (on the leader with every member's match
+   * index). {@code deferred} explains why a step was not proposed, when it was not.
+   */
+  ShardMembership membership(String deferred) {
+    Status s = raw.status();
+    ShardMembership.Builder b = ShardMembership.newBuilder()
+        .setLeaderNodeId(s.leader())
+        .setTerm(s.term())
+        .addAllVoters(s.membership().getVotersList())
+        .addAllLearners(s.membership().getLearnersList())
+        .setCommitIndex(s.commit())
+        .setConfCommitted(raw.latestConfIndex() <= s.commit())
+        .setLastIndex(s.lastIndex())
+        .setDeferred(deferred);
+    s.progress().forEach((node, p) -> b.putMatchIndex(node, p.match()));
+    return b.build();
+  }
+
+  /**
+   * Loop thread: one step of a replica move, proposed only when this replica leads and the step is not in
+   * effect already (so a driver may repeat it after a crash). Single-voter steps only (Raft thesis §4.1):
+   * a learner is added, then promoted; a replica is removed on its own.
+   *
+   * @throws NotLeaderException when this replica does not lead the shard
+   */
+  public ShardMembership changeMembership(ChangeReplicasRequest.Action action, long node) {
+    if (failure != null) {
+      throw new ShardUnavailableException("shard " + shardId + " is stopped on this node: " + failure);
+    }
+    if (role != Role.LEADER) {
+      throw new NotLeaderException(shardId, leaderHint());
+    }
+    ConfState cs = raw.status().membership();
+    boolean voter = cs.getVotersList().contains(node);
+    boolean learnerNow = cs.getLearnersList().contains(node);
+    ConfChangeType type = null;
+    switch (action) {
+      case ACTION_ADD_LEARNER -> type = voter || learnerNow ? null : ConfChangeType.CONF_CHANGE_ADD_LEARNER;
+      case ACTION_PROMOTE -> type = voter ? null : ConfChangeType.CONF_CHANGE_ADD_VOTER;
+      case ACTION_REMOVE -> type = voter || learnerNow ? ConfChangeType.CONF_CHANGE_REMOVE_NODE : null;
+      case ACTION_TRANSFER_LEADER -> {
+        if (!voter) {
+          return membership("node " + node + " is not a voter of shard " + shardId);
+        }
+        if (node != ctx.nodeId()) {
+          raw.transferLeader(node);
+        }
+        return membership("");
+      }
+      default -> {
+        return membership("");
+      }
+    }
+    if (type == null) {
+      return membership("");
+    }
+    try {
+      raw.proposeConfChange(ConfChange.newBuilder()
+          .addChanges(ConfChangeSingle.newBuilder().setType(type).setNodeId(node))
+          .build());
+      return membership("");
+    } catch (ProposalRejectedException e) {
+      return membership(e.getMessage());
+    }
+  }
+
+  /**
+   * Stops this replica for good because it was removed from the shard (not a failure: nothing is logged
+   * as an error). Waiting writes end "unknown", reads fail; later mail is ignored.
+   */
+  public void retire() {
+    if (failure != null) {
+      return;
+    }
+    ShardUnavailableException moved = new ShardUnavailableException(
+        "shard " + shardId + " moved off node " + ctx.nodeId() + "; ask another replica");
+    failure = moved;
+    failAll(moved);
   }
 
   // ---------------------------------------------------------------- failure and shutdown

@@ -105,6 +105,30 @@ public final class RaftWorker {
     groups.add(group);
   }
 
+  /**
+   * Adds a group to a worker that may be running (elastic membership: a replica created when the cluster
+   * map names this node): on the loop thread, between rounds. Returns at once.
+   */
+  public void adopt(GroupReplica group) {
+    if (!running) {
+      add(group);
+      return;
+    }
+    execute(() -> groups.add(group));
+  }
+
+  /**
+   * Takes a group off this worker (its replica was removed from the shard): on the loop thread, between
+   * rounds, the group leaves the worker's list, then {@code then} runs there (e.g. to drop its storage).
+   * Mail already queued for the group finds it retired and is ignored. Returns at once.
+   */
+  public void release(GroupReplica group, Runnable then) {
+    execute(() -> {
+      groups.remove(group);
+      then.run();
+    });
+  }
+
   public List<GroupReplica> groups() {
     return groups;
   }
