@@ -79,6 +79,8 @@ public final class Retrier {
     boolean lastRetryImmediate;
     /** Failed attempts that meant "waiting for a leader" (see RetryPolicy#nextLeaderWaitDelayNanos). */
     int leaderWaits;
+    /** Some attempt could not reach its node (connection refused, reset, ...). */
+    boolean sawUnreachable;
 
     Call(String operation, Deadline deadline, Attempt<T> attempt, CompletableFuture<T> result) {
       this.operation = operation;
@@ -114,6 +116,7 @@ public final class Retrier {
       }
       Failure failure = Failure.classify(cause);
       anyNodeAnswered |= failure.answered();
+      sawUnreachable |= failure.kind() == Failure.Kind.NODE_UNAVAILABLE && !failure.answered();
       if (!failure.kind().retryable()) {
         result.completeExceptionally(new KvException(failure.status().getCode(),
             operation + " failed: " + failure.describe(), number, anyNodeAnswered, cause));
@@ -144,9 +147,12 @@ public final class Retrier {
     }
 
     KvException giveUp(int attempts, boolean outOfTime, Failure last, Throwable cause) {
-      // Out of time: DEADLINE_EXCEEDED, unless every sign was of unreachable nodes (UNAVAILABLE).
+      // Out of time: DEADLINE_EXCEEDED, unless every sign was of unreachable nodes (UNAVAILABLE): no node
+      // ever answered and some could not be reached (the last attempt may just have run out of time).
       Status.Code code = last.status().getCode();
-      if (outOfTime && code != Status.Code.UNAVAILABLE) {
+      if (!anyNodeAnswered && sawUnreachable) {
+        code = Status.Code.UNAVAILABLE;
+      } else if (outOfTime && code != Status.Code.UNAVAILABLE) {
         code = Status.Code.DEADLINE_EXCEEDED;
       }
       String why = outOfTime
