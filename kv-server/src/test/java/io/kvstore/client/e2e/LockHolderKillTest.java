@@ -63,8 +63,13 @@ class LockHolderKillTest {
     ByteString lock = ByteString.copyFromUtf8("{kill9}");
     Path held = dir.resolve("held");
 
+    // Our own lease outlives the test, so only the child's lease can time out. Granting it also waits until
+    // the lock's shard has a leader, before the child's first call.
+    long mine = Coordination.await(client.withDeadline(Duration.ofSeconds(60)).coordination()
+        .grantLease(lock, 60_000)).getId();
+
     // The child: kvctl lock runs a shell that reports the token and lease, then lives as long as kvctl does.
-    holder = ChildJvm.kvctl(cluster.seeds(), "lock", "{kill9}", "--ttl", TTL_MS + "ms", "--wait", "60s", "--",
+    holder = ChildJvm.kvctl(cluster.seeds(), "--timeout", "30s", "lock", "{kill9}", "--ttl", TTL_MS + "ms", "--wait", "60s", "--",
             "sh", "-c", "echo \"$KVSTORE_LOCK_TOKEN $KVSTORE_LEASE_ID\" > " + held + ".tmp && mv " + held + ".tmp "
                 + held + "; while kill -0 $PPID 2>/dev/null; do sleep 0.1; done")
         .redirectErrorStream(true).redirectOutput(dir.resolve("kvctl.log").toFile()).start();
@@ -74,9 +79,6 @@ class LockHolderKillTest {
     String[] tokenAndLease = Files.readString(held).trim().split(" ");
     long holderToken = Long.parseLong(tokenAndLease[0]);
     long holderLease = Long.parseUnsignedLong(tokenAndLease[1]);
-
-    // Our own lease outlives the test, so only the child's lease can time out.
-    long mine = Coordination.await(c.grantLease(lock, 60_000)).getId();
 
     // Keep-alive: for three TTLs the child's lease is renewed and every try-acquire is refused.
     long keptUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * TTL_MS);
