@@ -132,6 +132,13 @@ public final class CoordinationMain implements Callable<Integer> {
               uncontended.add(r);
               stdout.printf("  %.0f pairs/s, p99 %s ms%n", r.pairsPerSecond(), CoordinationReport.ms(r.pairLatency().p99Ms()));
             }
+            UncontendedLocks.Result puts = attempt(failures, "put+put, " + n + " in flight",
+                () -> UncontendedLocks.measurePuts(client, n, warm, measured));
+            if (puts != null) {
+              uncontended.add(puts);
+              stdout.printf("  baseline put+put: %.0f pairs/s, p99 %s ms%n", puts.pairsPerSecond(),
+                  CoordinationReport.ms(puts.pairLatency().p99Ms()));
+            }
           }
         }
         if (measure.contains("handoff")) {

@@ -15,16 +15,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * again, as a closed loop (the next pair starts when the previous one completes). Both calls are Raft
  * writes of the lock's shard, acknowledged once durable on a quorum; the acquire waits in the queue (the
  * blocking API), which an uncontended lock answers at once.
+ *
+ * <p>Side by side, the same loop with two plain puts per pair (each slot writing its own key, in its own
+ * shard, as the locks do): the cost of two Raft writes on this machine at this moment, which the lock
+ * figure should be read against.
  */
 final class UncontendedLocks {
   /** One run's figures. */
-  record Result(int inFlight, long pairs, double pairsPerSecond, LatencySummary pairLatency, long errors,
+  record Result(String pair, int inFlight, long pairs, double pairsPerSecond, LatencySummary pairLatency, long errors,
                 String firstError) {
+  }
+
+  /** What one slot does per pair. */
+  private interface Pair {
+    java.util.concurrent.CompletableFuture<?> run(int slot);
   }
 
   private UncontendedLocks() {
   }
 
+  /** Acquire+release pairs, each slot on its own lock. */
   static Result measure(KvClient client, int inFlight, Duration warmup, Duration measured) throws InterruptedException {
     Coordination c = client.coordination();
     long ttl = leaseTtlMillis(warmup, measured);
@@ -34,32 +44,51 @@ final class UncontendedLocks {
       locks[i] = ByteString.copyFromUtf8("bench-lock{u" + i + "}");
       leases[i] = Coordination.await(c.grantLease(locks[i], ttl)).getId();
     }
+    Result r = run("acquire+release", inFlight, warmup, measured,
+        i -> c.acquire(locks[i], leases[i], Duration.ofSeconds(10)).thenCompose(x -> c.release(locks[i], leases[i])));
+    for (int i = 0; i < inFlight; i++) {
+      c.revokeLease(leases[i]).exceptionally(e -> null);
+    }
+    return r;
+  }
+
+  /** The baseline: two plain puts per pair, each slot on its own key (its own hash tag, as its lock). */
+  static Result measurePuts(KvClient client, int inFlight, Duration warmup, Duration measured)
+      throws InterruptedException {
+    ByteString[] keys = new ByteString[inFlight];
+    for (int i = 0; i < inFlight; i++) {
+      keys[i] = ByteString.copyFromUtf8("bench-put{u" + i + "}");
+    }
+    ByteString value = ByteString.copyFrom(new byte[16]);
+    return run("put+put", inFlight, warmup, measured,
+        i -> client.put(keys[i], value).thenCompose(x -> client.put(keys[i], value)));
+  }
+
+  private static Result run(String name, int inFlight, Duration warmup, Duration measured, Pair pair)
+      throws InterruptedException {
     Latencies latencies = new Latencies();
     AtomicLong pairs = new AtomicLong();
     CountDownLatch drained = new CountDownLatch(inFlight);
     Window window = Window.startingNow(warmup, measured);
     for (int i = 0; i < inFlight; i++) {
-      cycle(c, locks[i], leases[i], window, latencies, pairs, drained);
+      cycle(pair, i, window, latencies, pairs, drained);
     }
     window.awaitEnd();
     if (!drained.await(30, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("acquire/release pairs still running 30 s after the end");
+      throw new IllegalStateException(name + " pairs still running 30 s after the end");
     }
-    for (int i = 0; i < inFlight; i++) {
-      c.revokeLease(leases[i]).exceptionally(e -> null);
-    }
-    return new Result(inFlight, pairs.get(), pairs.get() / window.measuredSeconds(), latencies.summary(),
+    return new Result(name, inFlight, pairs.get(), pairs.get() / window.measuredSeconds(), latencies.summary(),
         latencies.errors(), latencies.firstError());
   }
 
-  private static void cycle(Coordination c, ByteString lock, long lease, Window window, Latencies latencies,
-                            AtomicLong pairs, CountDownLatch drained) {
+  private static void cycle(Pair pair, int slot, Window window, Latencies latencies, AtomicLong pairs,
+                            CountDownLatch drained) {
     if (window.over()) {
       drained.countDown();
       return;
     }
     long started = System.nanoTime();
-    c.acquire(lock, lease, Duration.ofSeconds(10)).thenCompose(r -> c.release(lock, lease)).whenComplete((r, e) -> {
+    pair.run(slot).whenComplete((r, e) -> {
       if (window.measures(started)) {
         if (e != null) {
           latencies.error(e);
@@ -68,7 +97,7 @@ final class UncontendedLocks {
           pairs.incrementAndGet();
         }
       }
-      cycle(c, lock, lease, window, latencies, pairs, drained);
+      cycle(pair, slot, window, latencies, pairs, drained);
     });
   }
 
