@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param id            unique within the history; the order of ids carries no meaning
  * @param client        the client (process) that issued it; one client has at most one operation in flight
  * @param type          what it is
- * @param key           the register key (or set name), as text; binary keys are hex-encoded by the recorder
+ * @param key           the register key (set name, lock name), as text; binary keys are hex-encoded by the recorder
  * @param value         PUT: value written; GET: value returned ({@code null} = absent, or unknown when not
  *                      OK); CAS: new value; ADD: the element; READ: unused ({@code null})
  * @param expected      CAS only: the value compared against ({@code null} = absent)
