@@ -2,6 +2,8 @@ package io.kvstore.client;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.kvstore.proto.v1.ClusterMap;
 import io.kvstore.proto.v1.LeaseGrantRequest;
@@ -20,9 +22,13 @@ import io.kvstore.proto.v1.LockAcquireResponse;
 import io.kvstore.proto.v1.LockGrpc;
 import io.kvstore.proto.v1.LockReleaseRequest;
 import io.kvstore.proto.v1.LockReleaseResponse;
+import io.kvstore.proto.v1.Shard;
 import io.kvstore.proto.v1.WatchGrpc;
 import io.kvstore.proto.v1.WatchRequest;
 import io.kvstore.proto.v1.WatchResponse;
+import io.kvstore.ring.KeyHash;
+import java.util.HashSet;
+import java.util.Set;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,6 +137,72 @@ public final class Coordination {
     return client.writeRouted("lock-release", name, LockGrpc.getReleaseMethod(),
         h -> LockReleaseRequest.newBuilder().setHeader(h).setName(name).setLease(lease).build(),
         LockReleaseResponse::getHeader);
+  }
+
+  /**
+   * Opens a watch on the node that serves it soonest, as the cluster map routes it: a key's watch, or a
+   * prefix holding a complete hash tag ({@code "job:{7}:"}, one shard), on the leader of that shard, which
+   * applies a change first (the first replica when no leader is known: any replica serves a watch); any
+   * other prefix on a node that hosts every shard (the lowest id), or {@code observer.onError}
+   * FAILED_PRECONDITION when no node does (then watch per hash tag or per key). The map is fetched first
+   * when the client has none. Events, progress and the end of the stream arrive as with
+   * {@link #watch(String, WatchRequest, StreamObserver)}; resuming after a failure is the caller's, again
+   * through this method, which routes to the shard's new leader.
+   */
+  public Context.CancellableContext watch(WatchRequest request, StreamObserver<WatchResponse> observer) {
+    Context.CancellableContext ctx = Context.current().withCancellation();
+    client.clusterMap().whenComplete((map, failure) -> {
+      if (failure != null) {
+        observer.onError(Failure.statusOf(failure).asRuntimeException());
+        return;
+      }
+      String address;
+      try {
+        address = watchAddress(client.cachedView(), request);
+      } catch (StatusRuntimeException refused) {
+        observer.onError(refused);
+        return;
+      }
+      ctx.run(() -> WatchGrpc.newStub(client.channelTo(address)).watch(request, observer));
+    });
+    return ctx;
+  }
+
+  /** Where {@link #watch(WatchRequest, StreamObserver)} opens {@code request} (see there). */
+  String watchAddress(ClusterView view, WatchRequest request) {
+    if (view == null || view.nodes().isEmpty()) {
+      throw Status.UNAVAILABLE.withDescription("no cluster map: no node to watch on").asRuntimeException();
+    }
+    if (!view.routable()) {
+      return view.nodes().get(0).getAddress(); // nothing to route with: the node answers as it can
+    }
+    ByteString oneShard = request.hasKey() ? request.getKey()
+        : KeyHash.fixesShard(request.getPrefix()) ? request.getPrefix() : null;
+    long node;
+    if (oneShard != null) {
+      Shard shard = view.table().shardForKey(oneShard);
+      long leader = client.cachedLeader(oneShard);
+      node = leader != 0 ? leader : shard.getReplicasCount() > 0 ? shard.getReplicas(0).getNodeId() : 0;
+    } else {
+      Set<Long> hostsAll = null;
+      for (Shard shard : view.table().shards()) {
+        Set<Long> hosts = new HashSet<>();
+        shard.getReplicasList().forEach(r -> hosts.add(r.getNodeId()));
+        if (hostsAll == null) {
+          hostsAll = hosts;
+        } else {
+          hostsAll.retainAll(hosts);
+        }
+      }
+      if (hostsAll == null || hostsAll.isEmpty()) {
+        throw Status.FAILED_PRECONDITION.withDescription("no node hosts every shard, so no node can serve a watch"
+            + " on prefix '" + request.getPrefix().toStringUtf8() + "'; watch a prefix with a hash tag ('job:{7}:')"
+            + " or single keys instead").asRuntimeException();
+      }
+      node = java.util.Collections.min(hostsAll);
+    }
+    return view.node(node).map(io.kvstore.proto.v1.Node::getAddress)
+        .orElseGet(() -> view.nodes().get(0).getAddress());
   }
 
   /**

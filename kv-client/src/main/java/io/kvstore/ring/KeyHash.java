@@ -91,6 +91,17 @@ public final class KeyHash {
     }
 
     /**
+     * Whether every key that starts with {@code prefix} hashes as {@code prefix} itself does, i.e. lands in
+     * one shard: true when the prefix already holds a complete, non-empty hash tag (the key's first
+     * <code>'&#123;'</code> and the first <code>'&#125;'</code> after it are then the prefix's own).
+     * {@code "job:{7}:"} is such a prefix; {@code "job:{7"}, {@code "job:"} and {@code "{}x"} are not.
+     */
+    public static boolean fixesShard(ByteString prefix) {
+        int open = indexOf(prefix, OPEN, 0);
+        return open >= 0 && indexOf(prefix, CLOSE, open + 1) > open + 1;
+    }
+
+    /**
      * The first index at or after {@code from} holding the byte repeated in {@code pattern}, or -1. Eight
      * bytes at a time: in {@code x = word ^ pattern} a matching byte is zero, and {@code (x - 0x01..) & ~x &
      * 0x80..} sets the top bit of the lowest zero byte (higher bytes may be marked falsely, never lower ones),

@@ -42,6 +42,26 @@ class KeyHashTest {
         assertThat(KeyHash.hashInput(ByteString.copyFromUtf8(key)).toStringUtf8()).isEqualTo(expectedInput);
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "job:{7}: | true",
+        "{7} | true",
+        "{7}{8 | true",
+        "job:{7 | false",
+        "job: | false",
+        "{}x | false",
+        "{}{7} | false",
+        "} {7} | true",
+    })
+    void aPrefixWithACompleteTagFixesTheShardOfEveryKeyUnderIt(String prefix, boolean fixes) {
+        assertThat(KeyHash.fixesShard(ByteString.copyFromUtf8(prefix))).isEqualTo(fixes);
+        if (fixes) {
+            for (String rest : new String[] {"", "a", "}b{c}", "{d}"}) {
+                assertThat(KeyHash.of(prefix + rest)).as(prefix + rest).isEqualTo(KeyHash.of(prefix));
+            }
+        }
+    }
+
     @Test
     void stringKeysHashTheirUtf8Bytes() {
         assertThat(KeyHash.of("ключ:{ä}")).isEqualTo(KeyHash.of("ключ:{ä}".getBytes(StandardCharsets.UTF_8)));

@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * One chaos run's parameters.
  *
- * @param workload   {@code register} or {@code set}
+ * @param workload   {@code register}, {@code set} or {@code lock}
  * @param duration   how long clients run under faults (healing and checking come after)
  * @param faults     the fault kinds, taking turns
  * @param clients    concurrent clients, each a thread with its own {@code KvClient}
@@ -25,8 +25,8 @@ record ChaosConfig(String workload, Duration duration, Set<FaultKind> faults, in
                    boolean leaseReads) {
 
   ChaosConfig {
-    if (!workload.equals("register") && !workload.equals("set")) {
-      throw new IllegalArgumentException("workload must be register or set, not " + workload);
+    if (!workload.equals("register") && !workload.equals("set") && !workload.equals("lock")) {
+      throw new IllegalArgumentException("workload must be register, set or lock, not " + workload);
     }
     if (clients < 1 || clients > 200) {
       throw new IllegalArgumentException("clients must be 1..200, got " + clients);

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "chaos", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Fault injection on a real kvstore cluster, with the history checked for linearizability"
-        + " (register) or lost writes (set).")
+        + " (register), lost writes (set) or mutual exclusion with fencing (lock).")
 public final class ChaosMain implements Callable<Integer> {
 
   @Option(names = "--time", defaultValue = "60", description = "Seconds of faults per run (default: ${DEFAULT-VALUE}).")
@@ -35,7 +35,7 @@ public final class ChaosMain implements Callable<Integer> {
           + " removed) (or all, none) (default: ${DEFAULT-VALUE}).")
   String faults;
 
-  @Option(names = "--workload", defaultValue = "register", description = "register or set (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--workload", defaultValue = "register", description = "register, set or lock (default: ${DEFAULT-VALUE}).")
   String workload;
 
   @Option(names = "--clients", defaultValue = "5", description = "Concurrent clients (default: ${DEFAULT-VALUE}).")

@@ -68,10 +68,12 @@ final class ChaosRun {
           config.faults().contains(FaultKind.MEMBERSHIP));
       cluster.awaitReady(Duration.ofMinutes(2));
       HistoryRecorder recorder = new HistoryRecorder();
-      Workload workload = config.workload().equals("register")
-          ? new RegisterWorkload(Math.max(2, config.clients() / 2), 150, config.thinkMs(),
-              new DirectReads(cluster.endpoints(), Duration.ofSeconds(2)))
-          : new SetWorkload(2, config.thinkMs());
+      Workload workload = switch (config.workload()) {
+        case "register" -> new RegisterWorkload(Math.max(2, config.clients() / 2), 150, config.thinkMs(),
+            new DirectReads(cluster.endpoints(), Duration.ofSeconds(2)));
+        case "lock" -> new LockWorkload(2, config.thinkMs());
+        default -> new SetWorkload(2, config.thinkMs());
+      };
       Nemesis nemesis = new Nemesis(cluster, config.faults(), random.nextLong(), config.timing(), recorder::now);
 
       List<KvClient> clients = new ArrayList<>();

@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
  */
 interface Workload {
 
-  /** {@code register} or {@code set}. */
+  /** {@code register}, {@code set} or {@code lock}. */
   String name();
 
   /** Runs client {@code client}'s operations until {@code running} turns false. */

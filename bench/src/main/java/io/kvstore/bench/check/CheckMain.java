@@ -18,7 +18,8 @@ import java.util.Map;
  *     re-checks RUN_DIR/history.jsonl (and RUN_DIR/faults.jsonl if present), rewrites the report there
  * java ... CheckMain --history FILE [--faults FILE] [--out DIR] [options]
  * options:
- *   --workload register|set   default: set if the history has add/read operations, else register
+ *   --workload register|set|lock   default: lock if the history has acquire/guarded_put operations, set if it
+ *                             has add/read operations, else register
  *   --title TEXT              report title
  *   --max-seconds-per-key N   linearizability search time budget per key (default 30)
  *   --max-steps-per-key N     search step budget per key (default 20000000)
@@ -69,14 +70,15 @@ public final class CheckMain {
             outDir = options.containsKey("out") ? Path.of(options.get("out")) : null;
         } else {
             err.println("usage: CheckMain RUN_DIR | --history FILE [--faults FILE] [--out DIR] [--workload"
-                    + " register|set] [--title T] [--max-seconds-per-key N] [--max-steps-per-key N] [--threads N]");
+                    + " register|set|lock] [--title T] [--max-seconds-per-key N] [--max-steps-per-key N] [--threads N]");
             return EXIT_USAGE;
         }
         try {
             History history = History.read(historyFile);
             List<FaultWindow> faults = faultsFile != null && Files.exists(faultsFile)
                     ? FaultWindow.read(faultsFile) : List.of();
-            String workload = options.getOrDefault("workload", looksLikeSet(history) ? "set" : "register");
+            String workload = options.getOrDefault("workload",
+                    looksLikeLock(history) ? "lock" : looksLikeSet(history) ? "set" : "register");
             CheckResult result;
             switch (workload) {
                 case "register" -> {
@@ -92,8 +94,9 @@ public final class CheckMain {
                     result = new LinearizabilityChecker(budget, threads).check(history);
                 }
                 case "set" -> result = new SetChecker().check(history);
+                case "lock" -> result = new LockChecker().check(history);
                 default -> {
-                    err.println("unknown workload '" + workload + "' (register or set)");
+                    err.println("unknown workload '" + workload + "' (register, set or lock)");
                     return EXIT_USAGE;
                 }
             }
@@ -120,6 +123,11 @@ public final class CheckMain {
             err.println("cannot check " + historyFile + ": " + e.getMessage());
             return EXIT_INPUT;
         }
+    }
+
+    private static boolean looksLikeLock(History history) {
+        return history.operations().stream()
+                .anyMatch(op -> op.type() == OpType.ACQUIRE || op.type() == OpType.GUARDED_PUT);
     }
 
     private static boolean looksLikeSet(History history) {

@@ -22,13 +22,19 @@ import java.util.Map;
  * <pre>
  *   id          integer, unique in the file
  *   client      integer, the client (process) that issued it
- *   type        "get" | "put" | "cas" | "add" | "read"
- *   key         string: register key, or set name for add/read
+ *   type        "get" | "put" | "cas" | "add" | "read" | "acquire" | "guarded_put" | "release"
+ *   key         string: register key, set name for add/read, lock name for acquire/guarded_put/release
+ *               (and for the lock workload's read of the guarded writes)
  *   value       string or null: get = value returned (null/missing = absent); put = value written;
- *               cas = new value; add = element
+ *               cas = new value; add = element; guarded_put = value written; acquire/release = the
+ *               holder's lease id (decimal)
  *   expected    cas only: string or null (null = expects the key absent)
  *   swapped     cas with outcome "ok" only: true if it swapped, false if it found another value
- *   elements    read only: array of strings, the elements returned
+ *   elements    read only: array of strings, the elements returned (lock workload: "value@version" of
+ *               every guarded write found in the store)
+ *   token       optional integer (lock workload): acquire = fencing token granted (when ok);
+ *               guarded_put and release = the token presented
+ *   version     optional integer: guarded_put with outcome "ok" = the version the store acknowledged
  *   outcome     "ok" | "fail" (definitely no effect) | "info" (unknown: may take effect at any later time)
  *   invoke_ns   integer, monotonic nanoseconds when the request was sent
  *   complete_ns integer, monotonic nanoseconds when the answer arrived or the client gave up
@@ -40,6 +46,7 @@ import java.util.Map;
  * {"id":9,"client":4,"type":"get","key":"k3","value":"v7","outcome":"ok","invoke_ns":12100000,"complete_ns":12300000}
  * {"id":12,"client":1,"type":"cas","key":"k3","expected":"v8","value":"v9","swapped":false,"outcome":"ok","invoke_ns":13000000,"complete_ns":13400000}
  * {"id":15,"client":3,"type":"put","key":"k5","value":"v2","outcome":"info","invoke_ns":14000000,"complete_ns":1014000000,"error":"DEADLINE_EXCEEDED"}
+ * {"id":21,"client":1,"type":"guarded_put","key":"lock{l0}","value":"c1-4","outcome":"ok","invoke_ns":15000000,"complete_ns":15900000,"token":1207,"version":1213}
  * </pre>
  */
 public final class History {
@@ -166,6 +173,12 @@ public final class History {
             b.append(",\"error\":");
             Json.appendString(b, op.error());
         }
+        if (op.token() != 0) {
+            b.append(",\"token\":").append(op.token());
+        }
+        if (op.version() != 0) {
+            b.append(",\"version\":").append(op.version());
+        }
         return b.append('}').toString();
     }
 
@@ -190,7 +203,7 @@ public final class History {
         return new Operation(requiredLong(m, "id"), (int) requiredLong(m, "client"), type,
                 requiredString(m, "key"), optionalString(m, "value"), optionalString(m, "expected"), swapped,
                 elements, outcome, requiredLong(m, "invoke_ns"), requiredLong(m, "complete_ns"),
-                optionalString(m, "error"));
+                optionalString(m, "error"), optionalLong(m, "token"), optionalLong(m, "version"));
     }
 
     private static String requiredString(Map<String, Object> m, String field) {
@@ -206,6 +219,14 @@ public final class History {
             throw new IllegalArgumentException("field \"" + field + "\" must be a string or null");
         }
         return (String) v;
+    }
+
+    private static long optionalLong(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v != null && !(v instanceof Long)) {
+            throw new IllegalArgumentException("field \"" + field + "\" must be an integer");
+        }
+        return v == null ? 0 : (Long) v;
     }
 
     private static long requiredLong(Map<String, Object> m, String field) {

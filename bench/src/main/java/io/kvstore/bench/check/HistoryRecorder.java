@@ -67,8 +67,31 @@ public final class HistoryRecorder {
         return invoke(client, OpType.READ, set, null, null);
     }
 
+    /** An acquire of {@code lock} for the lease {@code lease}; complete it with {@link Pending#okAcquire}. */
+    public Pending invokeAcquire(int client, String lock, long lease) {
+        return invoke(client, OpType.ACQUIRE, lock, Long.toString(lease), null, 0);
+    }
+
+    /**
+     * A write of the unique {@code value}, fenced by {@code lock} and {@code token}; complete it with
+     * {@link Pending#okGuardedPut}, or {@link Pending#fail} when the store refused the fence.
+     */
+    public Pending invokeGuardedPut(int client, String lock, String value, long token) {
+        return invoke(client, OpType.GUARDED_PUT, lock, value, null, token);
+    }
+
+    /** A release of {@code lock} held by {@code lease} with {@code token}; complete it with {@link Pending#ok}. */
+    public Pending invokeRelease(int client, String lock, long lease, long token) {
+        return invoke(client, OpType.RELEASE, lock, Long.toString(lease), null, token);
+    }
+
     private Pending invoke(int client, OpType type, String key, String value, String expected) {
-        Pending p = new Pending(nextId.getAndIncrement(), client, type, key, value, expected, clock.getAsLong());
+        return invoke(client, type, key, value, expected, 0);
+    }
+
+    private Pending invoke(int client, OpType type, String key, String value, String expected, long token) {
+        Pending p = new Pending(nextId.getAndIncrement(), client, type, key, value, expected, clock.getAsLong(),
+                token);
         inFlight.put(p.id, p);
         return p;
     }
@@ -104,10 +127,12 @@ public final class HistoryRecorder {
         private final String value;
         private final String expected;
         private final long invokeNanos;
+        private final long token;
         private final AtomicBoolean done = new AtomicBoolean();
 
         private Pending(long id, int client, OpType type, String key, String value, String expected,
-                        long invokeNanos) {
+                        long invokeNanos, long token) {
+            this.token = token;
             this.id = id;
             this.client = client;
             this.type = type;
@@ -117,12 +142,25 @@ public final class HistoryRecorder {
             this.invokeNanos = invokeNanos;
         }
 
-        /** A put or add was acknowledged. */
+        /** A put, add or release was acknowledged. */
         public void ok() {
-            if (type != OpType.PUT && type != OpType.ADD) {
-                throw new IllegalStateException("ok() is for put and add; use okGet, okCas or okRead");
+            if (type != OpType.PUT && type != OpType.ADD && type != OpType.RELEASE) {
+                throw new IllegalStateException("ok() is for put, add and release; use okGet, okCas, okRead,"
+                        + " okAcquire or okGuardedPut");
             }
             complete(Outcome.OK, value, false, List.of(), null);
+        }
+
+        /** An acquire was granted with this fencing token. */
+        public void okAcquire(long grantedToken) {
+            requireType(OpType.ACQUIRE);
+            complete(Outcome.OK, value, false, List.of(), null, grantedToken, 0);
+        }
+
+        /** A guarded write was acknowledged at this version. */
+        public void okGuardedPut(long version) {
+            requireType(OpType.GUARDED_PUT);
+            complete(Outcome.OK, value, false, List.of(), null, token, version);
         }
 
         /** A get returned {@code returned} ({@code null}: the key was absent). */
@@ -161,18 +199,29 @@ public final class HistoryRecorder {
         }
 
         private void complete(Outcome outcome, String v, boolean swapped, List<String> elements, String error) {
+            complete(outcome, v, swapped, elements, error, type == OpType.ACQUIRE ? 0 : token, 0);
+        }
+
+        private void complete(Outcome outcome, String v, boolean swapped, List<String> elements, String error,
+                              long opToken, long version) {
             if (!done.compareAndSet(false, true)) {
                 throw new IllegalStateException("operation " + id + " completed twice");
             }
             long now = Math.max(clock.getAsLong(), invokeNanos);
-            completed.put(id, operation(outcome, v, swapped, elements, now, error));
+            completed.put(id, operation(outcome, v, swapped, elements, now, error, opToken, version));
             inFlight.remove(id);
         }
 
         private Operation operation(Outcome outcome, String v, boolean swapped, List<String> elements,
                                     long completeNanos, String error) {
+            return operation(outcome, v, swapped, elements, completeNanos, error,
+                    type == OpType.ACQUIRE ? 0 : token, 0);
+        }
+
+        private Operation operation(Outcome outcome, String v, boolean swapped, List<String> elements,
+                                    long completeNanos, String error, long opToken, long version) {
             return new Operation(id, client, type, key, v, expected, swapped && outcome == Outcome.OK, elements,
-                    outcome, invokeNanos, completeNanos, error);
+                    outcome, invokeNanos, completeNanos, error, opToken, version);
         }
     }
 }

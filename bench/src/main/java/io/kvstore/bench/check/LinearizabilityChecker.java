@@ -121,9 +121,9 @@ public final class LinearizabilityChecker {
         Map<String, Integer> ids = new HashMap<>();
         List<RegisterOp> out = new ArrayList<>(ops.size());
         for (Operation op : ops) {
-            if (op.type() == OpType.ADD || op.type() == OpType.READ) {
-                throw new IllegalArgumentException("operation " + op.id() + " is a set operation ("
-                        + op.type().jsonName() + "); use SetChecker for set histories");
+            if (op.type() != OpType.GET && op.type() != OpType.PUT && op.type() != OpType.CAS) {
+                throw new IllegalArgumentException("operation " + op.id() + " is not a register operation ("
+                        + op.type().jsonName() + "); use SetChecker or LockChecker for set or lock histories");
             }
             if (op.outcome() == Outcome.FAIL) {
                 continue;

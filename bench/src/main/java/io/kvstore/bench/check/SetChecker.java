@@ -57,8 +57,9 @@ public final class SetChecker {
                         finalRead = op;
                     }
                 }
-                default -> throw new IllegalArgumentException("operation " + op.id() + " is a register operation ("
-                        + op.type().jsonName() + "); use LinearizabilityChecker for register histories");
+                default -> throw new IllegalArgumentException("operation " + op.id() + " is not a set operation ("
+                        + op.type().jsonName() + "); use LinearizabilityChecker or LockChecker for register or lock"
+                        + " histories");
             }
         }
         int acknowledged = (int) addOf.values().stream().filter(a -> a.outcome() == Outcome.OK).count();

@@ -38,6 +38,9 @@ final class Words {
             case CAS -> "cas " + value(op.expected()) + "→" + value(op.value());
             case ADD -> "add " + value(op.value());
             case READ -> "read";
+            case ACQUIRE -> "acquire for lease " + op.value();
+            case GUARDED_PUT -> "guarded put " + value(op.value()) + " with token " + op.token();
+            case RELEASE -> "release of token " + op.token();
         };
     }
 
@@ -50,6 +53,8 @@ final class Words {
                 case GET -> "returned " + value(op.value());
                 case CAS -> op.swapped() ? "swapped" : "did not swap";
                 case READ -> "returned " + count(op.elements().size(), "element");
+                case ACQUIRE -> "got token " + op.token();
+                case GUARDED_PUT -> "acknowledged at version " + op.version();
                 default -> "ok";
             };
         };

@@ -15,8 +15,11 @@
  *   {@link io.kvstore.bench.check.FailingWindow} in words.</li>
  *   <li>{@link io.kvstore.bench.check.SetChecker#check} — the set workload: every acknowledged add must be in
  *   the final read.</li>
+ *   <li>{@link io.kvstore.bench.check.LockChecker#check} — the lock workload: fencing tokens grow with each
+ *   new holder, no write with a stale token applied or was acknowledged, holders' writes do not interleave
+ *   in the store's order, and the final read agrees with what clients were told.</li>
  * </ul>
- * Both return a {@link io.kvstore.bench.check.CheckResult} with a {@link io.kvstore.bench.check.Verdict}
+ * All return a {@link io.kvstore.bench.check.CheckResult} with a {@link io.kvstore.bench.check.Verdict}
  * (valid / invalid / unknown).
  *
  * <h2>Reporting</h2>

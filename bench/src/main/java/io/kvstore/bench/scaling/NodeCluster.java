@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * and restarted on the same port and data. {@link #close()} stops exactly these processes (SIGTERM, then
  * SIGKILL after a grace period); nothing else is touched. Not thread-safe: one caller thread.
  */
-final class NodeCluster implements AutoCloseable {
+public final class NodeCluster implements AutoCloseable {
   private final Path dir;
   private final int shards;
   private final NodeJvm jvm;
@@ -43,7 +43,7 @@ final class NodeCluster implements AutoCloseable {
    *
    * @param jvm how the nodes' JVMs start
    */
-  NodeCluster(Path dir, int nodes, int shards, NodeJvm jvm) throws IOException {
+  public NodeCluster(Path dir, int nodes, int shards, NodeJvm jvm) throws IOException {
     this.dir = dir;
     this.shards = shards;
     this.jvm = jvm;
@@ -69,7 +69,7 @@ final class NodeCluster implements AutoCloseable {
     }
   }
 
-  List<Endpoint> endpoints() {
+  public List<Endpoint> endpoints() {
     return endpoints;
   }
 
@@ -139,7 +139,7 @@ final class NodeCluster implements AutoCloseable {
    * The leader of every shard that has one, as the nodes report it (a node reporting itself LEADER), over
    * the nodes alive now; shard id → node id.
    */
-  Map<Long, Integer> leaders() {
+  public Map<Long, Integer> leaders() {
     Map<Long, Integer> leaders = new HashMap<>();
     for (int id = 1; id <= processes.length; id++) {
       if (!processes[id - 1].isAlive()) {
@@ -163,7 +163,7 @@ final class NodeCluster implements AutoCloseable {
    *
    * @throws IllegalStateException with the nodes' logs' tails when a node exits or time runs out
    */
-  void awaitLeaders(Duration timeout) throws InterruptedException {
+  public void awaitLeaders(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       assertAlive();

@@ -10,13 +10,13 @@ import java.util.List;
  * @param flags more JVM flags; empty for measurements (G1, full JIT). Tests add start-up flags such as
  *     -XX:TieredStopAtLevel=1, which make the figures meaningless but the nodes quicker to start.
  */
-record NodeJvm(String heap, List<String> flags) {
-  NodeJvm {
+public record NodeJvm(String heap, List<String> flags) {
+  public NodeJvm {
     flags = List.copyOf(flags);
   }
 
   /** The flags before the main class. */
-  List<String> arguments() {
+  public List<String> arguments() {
     List<String> a = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError"));
     a.addAll(flags);
     return a;

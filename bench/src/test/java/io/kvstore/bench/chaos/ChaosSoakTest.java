@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Long chaos runs ({@code mvn -o -pl bench -Psoak test -Dtest=ChaosSoakTest}): {@code chaos.runs} runs
- * (default 100) of {@code chaos.seconds} each (default 120), alternating the register and set workloads,
+ * (default 100) of {@code chaos.seconds} each (default 120), the register, set and lock workloads in turn,
  * every fault kind, seeds {@code chaos.seed} + i. Run folders go to {@code bench/results/chaos-soak-<seed>/}
  * and are kept. Fails on any anomaly or run that did not complete, after all runs, with the totals.
  */
@@ -35,7 +35,7 @@ class ChaosSoakTest {
     Map<FaultKind, Integer> faults = new EnumMap<>(FaultKind.class);
     List<String> bad = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
-      String workload = i % 2 == 0 ? "register" : "set";
+      String workload = List.of("register", "set", "lock").get(i % 3);
       ChaosConfig config = ChaosConfig.of(workload, Duration.ofSeconds(seconds), kinds, 5, seed + i,
           base.resolve(String.format("run-%03d-%s", i + 1, workload)));
       try {

@@ -103,9 +103,7 @@ final class Forwarder {
               "node " + target + " has no address in the map, or this node is shutting down"));
     }
     CompletableFuture<R> result = new CompletableFuture<>();
-    ClientCalls.asyncUnaryCall(
-        channel.newCall(a.method(), CallOptions.DEFAULT.withDeadline(a.deadline())),
-        a.request(),
+    StreamObserver<R> answer =
         new StreamObserver<R>() {
           @Override
           public void onNext(R value) {
@@ -123,8 +121,24 @@ final class Forwarder {
           }
 
           @Override
-          public void onCompleted() {}
-        });
+          public void onCompleted() {
+            // After the answer this changes nothing; without one, the target ended a stream unanswered.
+            result.completeExceptionally(Status.UNAVAILABLE
+                .withDescription("node " + target + " ended the " + a.method().getBareMethodName()
+                    + " stream without an answer")
+                .asRuntimeException());
+          }
+        };
+    var call = channel.newCall(a.method(), CallOptions.DEFAULT.withDeadline(a.deadline()));
+    if (a.method().getType() == MethodDescriptor.MethodType.UNARY) {
+      ClientCalls.asyncUnaryCall(call, a.request(), answer);
+    } else {
+      // A streaming method (Lease/KeepAlive) is forwarded one request at a time: a stream of one request,
+      // half-closed at once, whose first answer is the answer.
+      StreamObserver<Q> requests = ClientCalls.asyncBidiStreamingCall(call, answer);
+      requests.onNext(a.request());
+      requests.onCompleted();
+    }
     return result.exceptionallyCompose(
         t -> {
           Status status = Status.fromThrowable(t);

@@ -34,8 +34,9 @@ import java.util.concurrent.Executor;
  * The public {@code kvstore.v1.Lease} service (lease.proto). Grant and Revoke go through the lease's shard
  * log; KeepAlive and TimeToLive are answered by the shard's leader from its {@link LeaseKeeper}, after a
  * ReadIndex round confirms it still leads (so a deposed leader cannot renew a lease the new leader is
- * about to expire). Unary calls are forwarded to the leader when this node does not lead the shard;
- * the KeepAlive stream is not (a routing client sends it to the leader).
+ * about to expire). Calls are forwarded to the leader when this node does not lead the shard: unary calls
+ * whole, a KeepAlive stream one renewal at a time (each on a short stream of its own to the leader, so the
+ * client's stream outlives leader changes; a routing client sends it to the leader and saves the hop).
  */
 public final class LeaseService extends LeaseGrpc.LeaseImplBase {
   /** The longest TTL a lease may have (lease.proto, "Limits"). */
@@ -142,6 +143,8 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
 
   @Override
   public StreamObserver<LeaseKeepAliveRequest> keepAlive(StreamObserver<LeaseKeepAliveResponse> out) {
+    // Captured on the handler's thread: a stream another node forwarded here is never forwarded again.
+    boolean forwardedHere = Call.begin().forwarded();
     return new StreamObserver<>() {
       private boolean done;
       /** Renewals still being answered: a half-close completes the stream only after them. */
@@ -161,15 +164,18 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
           return;
         }
         long shard = LeaseTable.shardOf(r.getId());
-        confirmLeader(shard).whenCompleteAsync((keeper, failure) -> {
-          if (failure != null) {
-            end(calls.toStatus(failure, Kind.READ));
-            return;
-          }
-          long ttl = keeper.renew(r.getId()).orElse(0);
-          send(LeaseKeepAliveResponse.newBuilder().setHeader(calls.header(shard)).setId(r.getId())
-              .setTtlMillis(ttl).build());
-        }, calls.executor);
+        confirmLeader(shard)
+            .thenApply(keeper -> LeaseKeepAliveResponse.newBuilder().setHeader(calls.header(shard))
+                .setId(r.getId()).setTtlMillis(keeper.renew(r.getId()).orElse(0)).build())
+            .exceptionallyCompose(e -> calls.orForward(renewal(forwardedHere), shard, e,
+                LeaseGrpc.getKeepAliveMethod(), r))
+            .whenCompleteAsync((response, failure) -> {
+              if (failure != null) {
+                end(calls.toStatus(failure, Kind.READ));
+              } else {
+                send(response);
+              }
+            }, calls.executor);
       }
 
       private synchronized void answered() {
@@ -219,6 +225,15 @@ public final class LeaseService extends LeaseGrpc.LeaseImplBase {
         }
       }
     };
+  }
+
+  /** How long a renewal forwarded to the leader may take (a KeepAlive stream itself has no deadline). */
+  private static final long FORWARDED_RENEWAL_MILLIS = 5_000;
+
+  /** One renewal's deadline and origin, for forwarding it. */
+  private static Call renewal(boolean forwardedHere) {
+    return new Call(io.grpc.Deadline.after(FORWARDED_RENEWAL_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS),
+        forwardedHere);
   }
 
   /**

@@ -82,7 +82,10 @@ public final class WatchService extends WatchGrpc.WatchImplBase implements AutoC
               + " start version in start_versions"));
           return;
         }
-        shards = map.table().shards().stream().map(s -> s.getId()).toList();
+        // A prefix holding a complete hash tag ("job:{7}:") selects keys of one shard only.
+        shards = io.kvstore.ring.KeyHash.fixesShard(prefix)
+            ? List.of(map.table().shardForKey(prefix).getId())
+            : map.table().shards().stream().map(s -> s.getId()).toList();
         filter = k -> k.startsWith(prefix);
       }
       default -> {

@@ -188,17 +188,13 @@ class KvctlE2eTest {
 
   @Test
   void theRealProcessReadsStdinAndExitsWithTheDocumentedStatus() throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("java.class.path");
-    Process put = new ProcessBuilder(java, "-cp", cp, "io.kvstore.client.cli.Kvctl", "--endpoints",
-        cluster.seeds(), "put", "e2e/process").start();
+    Process put = ChildJvm.kvctl(cluster.seeds(), "put", "e2e/process").start();
     put.getOutputStream().write("piped".getBytes(StandardCharsets.UTF_8));
     put.getOutputStream().close();
     assertThat(put.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(put.exitValue()).isZero();
     assertThat(new String(put.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("OK\n");
-    Process missing = new ProcessBuilder(java, "-cp", cp, "io.kvstore.client.cli.Kvctl", "--endpoints",
-        cluster.seeds(), "get", "e2e/absent").start();
+    Process missing = ChildJvm.kvctl(cluster.seeds(), "get", "e2e/absent").start();
     assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(missing.exitValue()).isEqualTo(ExitCode.NOT_FOUND_OR_COMPARE_FAILED);
     assertThat(new String(missing.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))

@@ -33,7 +33,8 @@ public final class LocalCluster implements AutoCloseable {
   private final MembershipOptions membership;
   private final Map<Long, Node> running = new HashMap<>();
   private final Map<Long, Integer> ports = new HashMap<>();
-  private final Map<Long, ManagedChannel> channels = new HashMap<>();
+  /** Concurrent: tests call {@link #channel} from background threads too (keep-alive loops). */
+  private final Map<Long, ManagedChannel> channels = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<NodeConfig.InitialMember> members = new ArrayList<>();
 
   /**

@@ -109,20 +109,29 @@ class LeaseLockE2eTest {
     volatile boolean stopped;
     volatile long lastSentNanos;
     final List<Long> ttls = new CopyOnWriteArrayList<>();
+    /** The node named in each answer's header: the one that renewed the lease. */
+    final List<Long> renewedBy = new CopyOnWriteArrayList<>();
     final CompletableFuture<Void> loop;
 
     KeepAlive(long id, long shard, long everyMillis) {
+      this(id, () -> cluster.leaderOf(shard).orElseThrow(() -> Status.UNAVAILABLE.asRuntimeException()),
+          everyMillis);
+    }
+
+    /** Keeps the lease alive through the node {@code target} names each time the stream is (re)opened. */
+    KeepAlive(long id, java.util.function.LongSupplier target, long everyMillis) {
       this.id = id;
       this.loop = CompletableFuture.runAsync(() -> {
         while (!stopped) {
           try {
-            long leader = cluster.leaderOf(shard).orElseThrow(() -> Status.UNAVAILABLE.asRuntimeException());
+            long node = target.getAsLong();
             CompletableFuture<Void> ended = new CompletableFuture<>();
-            StreamObserver<LeaseKeepAliveRequest> req = LeaseGrpc.newStub(cluster.channel(leader))
+            StreamObserver<LeaseKeepAliveRequest> req = LeaseGrpc.newStub(cluster.channel(node))
                 .keepAlive(new StreamObserver<>() {
                   @Override
                   public void onNext(LeaseKeepAliveResponse r) {
                     ttls.add(r.getTtlMillis());
+                    renewedBy.add(r.getHeader().getNodeId());
                   }
 
                   @Override
@@ -189,6 +198,30 @@ class LeaseLockE2eTest {
     assertThatThrownBy(() -> lease(anyNode()).timeToLive(
         LeaseTimeToLiveRequest.newBuilder().setId(g.getId()).build()))
         .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.NOT_FOUND));
+  }
+
+  @Test
+  @Order(1)
+  void aKeepAliveStreamToANodeThatDoesNotLeadTheShardIsForwardedToTheLeader() {
+    long ttl = 2_000;
+    LeaseGrantResponse g = grant("{sess-fwd}", ttl);
+    long shard = g.getHeader().getShardId();
+    long leader = Await.value(WAIT, () -> cluster.leaderOf(shard).orElseThrow());
+    long follower = cluster.ids().stream().filter(id -> id != leader && cluster.isRunning(id)).findFirst()
+        .orElseThrow();
+    try (KeepAlive ka = new KeepAlive(g.getId(), () -> follower, 250)) {
+      put("{sess-fwd}:a", "1", g.getId());
+      // Two TTLs through a follower's stream: renewed by the leader, the key stays.
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * ttl);
+      while (System.nanoTime() - until < 0) {
+        assertThat(staleGet(follower, "{sess-fwd}:a").getFound()).as("kept alive through node " + follower)
+            .isTrue();
+      }
+      assertThat(ka.ttls).hasSizeGreaterThan(5).allMatch(t -> t == ttl);
+      assertThat(ka.renewedBy).as("answered by the leader").containsOnly(cluster.leaderOf(shard).orElseThrow());
+    }
+    Await.until(WAIT, "the lease's key is gone once the renewals stop",
+        () -> !staleGet(follower, "{sess-fwd}:a").getFound());
   }
 
   @Test
