@@ -79,6 +79,18 @@ public final class BlockingKvClient {
     return await(client.clusterMap());
   }
 
+  public io.kvstore.proto.v1.AddMemberResponse addMember(io.kvstore.proto.v1.Node node) {
+    return await(client.addMember(node));
+  }
+
+  public io.kvstore.proto.v1.RemoveMemberResponse removeMember(long nodeId) {
+    return await(client.removeMember(nodeId));
+  }
+
+  public io.kvstore.proto.v1.ListMembersResponse listMembers() {
+    return await(client.listMembers());
+  }
+
   public NodeStatus nodeStatus(String address) {
     return await(client.nodeStatus(address));
   }

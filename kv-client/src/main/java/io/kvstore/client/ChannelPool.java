@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  * permit it.
  */
 final class ChannelPool implements AutoCloseable {
+  /** The largest answer accepted: a 64 MiB scan page or batch, or a large cluster map. */
+  static final int MAX_INBOUND_BYTES = 96 << 20;
+
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Duration keepAliveTime;
   private final Duration keepAliveTimeout;
@@ -49,6 +52,8 @@ final class ChannelPool implements AutoCloseable {
         .keepAliveTimeout(keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)
         // Calls carry deadlines and are retried by the client's own policy: no hidden retries in the channel.
         .disableRetry()
+        // The cluster map of a large cluster outgrows gRPC's default 4 MiB (1,000 shards: about 12 MB).
+        .maxInboundMessageSize(MAX_INBOUND_BYTES)
         .build();
   }
 

@@ -10,7 +10,14 @@ import io.kvstore.proto.v1.BatchGetRequest;
 import io.kvstore.proto.v1.BatchGetResponse;
 import io.kvstore.proto.v1.BatchPutRequest;
 import io.kvstore.proto.v1.BatchPutResponse;
+import io.kvstore.proto.v1.AddMemberRequest;
+import io.kvstore.proto.v1.AddMemberResponse;
 import io.kvstore.proto.v1.ClusterGrpc;
+import io.kvstore.proto.v1.ListMembersRequest;
+import io.kvstore.proto.v1.ListMembersResponse;
+import io.kvstore.proto.v1.Node;
+import io.kvstore.proto.v1.RemoveMemberRequest;
+import io.kvstore.proto.v1.RemoveMemberResponse;
 import io.kvstore.proto.v1.ClusterMap;
 import io.kvstore.proto.v1.CompareAndSwapRequest;
 import io.kvstore.proto.v1.CompareAndSwapResponse;
@@ -383,6 +390,31 @@ public final class KvClient implements AutoCloseable {
           shared.routes.install(ClusterView.of(map));
           return map;
         });
+  }
+
+  /**
+   * Adds a node to the cluster (cluster.proto, AddMember); any node takes the request. Retried like any
+   * call: a repeated add of the same id and address is accepted unchanged.
+   */
+  public CompletableFuture<AddMemberResponse> addMember(Node node) {
+    return viewForCall("add-member", Deadline.after(deadline)).thenCompose(view ->
+        call("add-member", null, Routing.ANY_NODE, 0, ClusterGrpc.getAddMemberMethod(),
+            h -> AddMemberRequest.newBuilder().setClusterId(view.clusterId()).setNode(node).build(),
+            r -> ResponseHeader.getDefaultInstance()));
+  }
+
+  /** Drains and removes a node (cluster.proto, RemoveMember); returns once the drain started. */
+  public CompletableFuture<RemoveMemberResponse> removeMember(long nodeId) {
+    return viewForCall("remove-member", Deadline.after(deadline)).thenCompose(view ->
+        call("remove-member", null, Routing.ANY_NODE, 0, ClusterGrpc.getRemoveMemberMethod(),
+            h -> RemoveMemberRequest.newBuilder().setClusterId(view.clusterId()).setNodeId(nodeId).build(),
+            r -> ResponseHeader.getDefaultInstance()));
+  }
+
+  /** The members with their replica counts, and the moves in flight (cluster.proto, ListMembers). */
+  public CompletableFuture<ListMembersResponse> listMembers() {
+    return call("list-members", null, Routing.ANY_NODE, 0, ClusterGrpc.getListMembersMethod(),
+        h -> ListMembersRequest.getDefaultInstance(), r -> ResponseHeader.getDefaultInstance());
   }
 
   /** The status of the node at {@code address} (one node: not retried elsewhere). */

@@ -157,6 +157,11 @@ final class FakeCluster implements AutoCloseable {
     return table;
   }
 
+  /** Puts back the first map (undoes AddMember / RemoveMember). */
+  void resetMap() {
+    table = buildTable(1);
+  }
+
   long shardOf(ByteString key) {
     return table.shardForKey(key).getId();
   }
@@ -552,6 +557,60 @@ final class FakeCluster implements AutoCloseable {
           t = t.withLeaderHint(s.getId(), leaderOf.get(s.getId()), termOf.get(s.getId()));
         }
         return t.toClusterMap();
+      });
+    }
+
+    @Override
+    public void listMembers(io.kvstore.proto.v1.ListMembersRequest r,
+        StreamObserver<io.kvstore.proto.v1.ListMembersResponse> out) {
+      answer(id, "ListMembers", out, () -> {
+        ClusterMap m = table.toClusterMap();
+        var b = io.kvstore.proto.v1.ListMembersResponse.newBuilder().setEpoch(m.getEpoch())
+            .addAllMoves(m.getMovesList());
+        for (io.kvstore.proto.v1.Node n : m.getNodesList()) {
+          int held = (int) m.getShardsList().stream()
+              .filter(s -> s.getReplicasList().stream().anyMatch(x -> x.getNodeId() == n.getId())).count();
+          int leads = (int) m.getShardsList().stream().filter(s -> leaderOf.get(s.getId()) == n.getId()).count();
+          b.addMembers(io.kvstore.proto.v1.Member.newBuilder().setNode(n).setReplicas(held).setLeaders(leads));
+        }
+        return b.build();
+      });
+    }
+
+    /** Adds the node to the fake's map (epoch + 1); an id in use is ALREADY_EXISTS, as on a real node. */
+    @Override
+    public void addMember(io.kvstore.proto.v1.AddMemberRequest r,
+        StreamObserver<io.kvstore.proto.v1.AddMemberResponse> out) {
+      if (table.node(r.getNode().getId()).isPresent()) {
+        out.onError(io.grpc.Status.ALREADY_EXISTS.withDescription("node id " + r.getNode().getId()
+            + " is already a member").asRuntimeException());
+        return;
+      }
+      answer(id, "AddMember", out, () -> {
+        ClusterMap m = table.toClusterMap();
+        table = RoutingTable.of(m.toBuilder().addNodes(r.getNode()).setEpoch(m.getEpoch() + 1).build());
+        return io.kvstore.proto.v1.AddMemberResponse.newBuilder().setMap(table.toClusterMap()).build();
+      });
+    }
+
+    /** Marks the node LEAVING in the fake's map; an unknown node is NOT_FOUND. */
+    @Override
+    public void removeMember(io.kvstore.proto.v1.RemoveMemberRequest r,
+        StreamObserver<io.kvstore.proto.v1.RemoveMemberResponse> out) {
+      if (table.node(r.getNodeId()).isEmpty()) {
+        out.onError(io.grpc.Status.NOT_FOUND.withDescription("node " + r.getNodeId() + " is not a member")
+            .asRuntimeException());
+        return;
+      }
+      answer(id, "RemoveMember", out, () -> {
+        ClusterMap.Builder m = table.toClusterMap().toBuilder();
+        for (int i = 0; i < m.getNodesCount(); i++) {
+          if (m.getNodes(i).getId() == r.getNodeId()) {
+            m.setNodes(i, m.getNodes(i).toBuilder().setState(io.kvstore.proto.v1.NodeState.NODE_STATE_LEAVING));
+          }
+        }
+        table = RoutingTable.of(m.setEpoch(m.getEpoch() + 1).build());
+        return io.kvstore.proto.v1.RemoveMemberResponse.newBuilder().setEpoch(table.epoch()).build();
       });
     }
 

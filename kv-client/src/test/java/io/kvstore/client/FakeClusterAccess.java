@@ -21,6 +21,11 @@ public final class FakeClusterAccess implements AutoCloseable {
     cluster.down(id);
   }
 
+  /** Puts back the first cluster map (after membership commands changed it). */
+  public void resetMap() {
+    cluster.resetMap();
+  }
+
   public void up(long id) {
     cluster.up(id);
   }

@@ -13,7 +13,16 @@ import io.kvstore.proto.v1.KVGrpc;
 import io.kvstore.proto.v1.Limits;
 import io.kvstore.proto.v1.NodeStatus;
 import io.kvstore.ring.RoutingTable;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.kvstore.proto.v1.AddMemberRequest;
+import io.kvstore.proto.v1.AddMemberResponse;
+import io.kvstore.server.cluster.ClusterMapFile;
 import io.kvstore.server.cluster.LocalClusterMap;
+import io.kvstore.server.membership.MembershipCoordinator;
+import io.kvstore.server.membership.MembershipOptions;
 import io.kvstore.server.grpc.ClusterService;
 import io.kvstore.server.grpc.ForwardingMarker;
 import io.kvstore.server.grpc.KvService;
@@ -83,6 +92,12 @@ public final class Node implements AutoCloseable {
      */
     void transferLeadershipsAway(Duration timeout);
 
+    /**
+     * Before the node closes its port: stop answering reads from the leader lease (peers that find the
+     * port closed stop honouring it). Default: nothing to do (replicas without leases).
+     */
+    default void endLeaseReads() {}
+
     /** Stops the replicas: flushes and closes storage. Blocks until done. */
     @Override
     void close();
@@ -129,6 +144,11 @@ public final class Node implements AutoCloseable {
           }
 
           @Override
+          public void endLeaseReads() {
+            r.endLeaseReads();
+          }
+
+          @Override
           public void close() {
             r.close();
           }
@@ -147,6 +167,8 @@ public final class Node implements AutoCloseable {
   private LocalClusterMap map;
   private ReplicaHost replicaHost;
   private PeerChannels channels;
+  private MembershipCoordinator membership;
+  private MembershipOptions membershipOptions = MembershipOptions.defaults();
   private boolean closed;
 
   private Node(NodeConfig config, ReplicaHostFactory replicaFactory) {
@@ -283,6 +305,12 @@ public final class Node implements AutoCloseable {
     services.addService(new LeaseService(config.nodeId(), map, replicas, channels, executor));
     services.addService(new LockService(config.nodeId(), map, replicas, channels, executor));
     services.addService(new WatchService(config.nodeId(), map, replicas, executor));
+    if (!map.table().toClusterMap().getMapGroupNodesList().isEmpty()) {
+      membership = new MembershipCoordinator(config.nodeId(), map, replicas, channels, executor, registry,
+          membershipOptions, this::clusterMap);
+      services.addService(new ClusterService(this::clusterMap, this::nodeStatus, membership));
+      membership.start();
+    }
     health.setStatus(KVGrpc.SERVICE_NAME, ServingStatus.SERVING);
     health.setStatus(NodeInternalGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("node {} of cluster '{}' serves {} shards on {} (map epoch {})",
@@ -297,6 +325,58 @@ public final class Node implements AutoCloseable {
     int window = limits.getWriteWindow() == 0 ? SessionTable.Limits.LEGACY_WINDOW : limits.getWriteWindow();
     ReplicaOptions options = config.replicaOptions();
     return config.withReplicaOptions(options.withSessions(options.sessions().withResultsPerClient(window)));
+  }
+
+  /** Sets the membership tuning before {@link #serve} or {@link #join} (tests: fewer moves at once). */
+  public synchronized Node withMembershipOptions(MembershipOptions options) {
+    this.membershipOptions = options;
+    return this;
+  }
+
+  /**
+   * Joins an existing cluster: asks {@code seed} (any member's {@code host:port}) to add this node with
+   * {@code weight}, keeps the map it answers with, then serves like {@link #serve} (with no replicas at
+   * first: the map group's leader moves them here). A node whose data dir already holds a map (a
+   * restart) skips the request. Retries a seed that is unavailable for up to {@code timeout}.
+   *
+   * @throws io.grpc.StatusRuntimeException with the seed's refusal (id in use, cluster id mismatch, ...)
+   */
+  public synchronized void join(String seed, int weight, Duration timeout) {
+    if (closed || map != null) {
+      throw new IllegalStateException("join() runs once, on a bound node");
+    }
+    ClusterMapFile file = new ClusterMapFile(config.dataDir());
+    if (file.read().isEmpty()) {
+      io.kvstore.proto.v1.Node me = self().toBuilder().setWeight(Math.max(1, weight)).build();
+      AddMemberRequest request =
+          AddMemberRequest.newBuilder().setClusterId(config.clusterId()).setNode(me).build();
+      ManagedChannel ch =
+          NettyChannelBuilder.forTarget(seed).usePlaintext().maxInboundMessageSize(256 << 20).build();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      try {
+        while (true) {
+          try {
+            AddMemberResponse r =
+                ClusterGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).addMember(request);
+            file.write(r.getMap());
+            log.info("node {} joined cluster '{}' through {} (map epoch {})", config.nodeId(),
+                config.clusterId(), seed, r.getMap().getEpoch());
+            break;
+          } catch (StatusRuntimeException e) {
+            Status.Code code = e.getStatus().getCode();
+            boolean retry = code == Status.Code.UNAVAILABLE || code == Status.Code.ABORTED
+                || code == Status.Code.DEADLINE_EXCEEDED;
+            if (!retry || System.nanoTime() - deadline > 0) {
+              throw e;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+          }
+        }
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+    serve(List.of());
   }
 
   /** The port the gRPC server listens on (useful when started with port 0). */
@@ -391,6 +471,9 @@ public final class Node implements AutoCloseable {
     }
     closed = true;
     long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+    if (membership != null) {
+      membership.close();
+    }
     health.enterTerminalState();
     // With no other node there is nobody to hand a leadership to.
     if (replicaHost != null && map != null && map.table().nodes().size() > 1) {
@@ -399,6 +482,10 @@ public final class Node implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("node {}: handing leaderships away failed: {}", config.nodeId(), e.toString());
       }
+    }
+    if (replicaHost != null) {
+      // Peers that find our port closed stop honouring our leases (faster failover): stop using them first.
+      replicaHost.endLeaseReads();
     }
     if (server != null) {
       server.shutdown();

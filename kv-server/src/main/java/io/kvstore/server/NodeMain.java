@@ -64,6 +64,41 @@ public final class NodeMain implements Callable<Integer> {
   String initialCluster;
 
   @Option(
+      names = "--join",
+      defaultValue = "",
+      description =
+          "Join an existing cluster through this member (HOST:PORT) instead of bootstrapping one; the map"
+              + " group then moves replicas here. Ignored when the data dir already holds a cluster map.")
+  String join;
+
+  @Option(
+      names = "--weight",
+      defaultValue = "1",
+      description = "With --join: this node's share of replicas relative to others (default: ${DEFAULT-VALUE}).")
+  int weight;
+
+  @Option(
+      names = "--max-moves-per-node",
+      defaultValue = "2",
+      description = "Replica moves that may involve one node at once, when this node drives them"
+          + " (default: ${DEFAULT-VALUE}).")
+  int maxMovesPerNode;
+
+  @Option(
+      names = "--failure-timeout-ms",
+      defaultValue = "30000",
+      description = "A node silent for this long is marked DOWN and its replicas are re-created on other"
+          + " nodes, when this node drives the moves (default: ${DEFAULT-VALUE}).")
+  long failureTimeoutMs;
+
+  @Option(
+      names = "--leader-balance-ms",
+      defaultValue = "2000",
+      description = "How often one leadership moves towards the nodes' weighted shares, when this node drives"
+          + " the moves; 0 turns leader balancing off (default: ${DEFAULT-VALUE}).")
+  long leaderBalanceMs;
+
+  @Option(
       names = "--shards",
       defaultValue = "16",
       description = "Shards of a new cluster (default: ${DEFAULT-VALUE}).")
@@ -183,7 +218,37 @@ public final class NodeMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     NodeConfig config = toConfig();
-    Node node = Node.start(config);
+    if (!join.isBlank() && !config.initialCluster().isEmpty()) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--join and --initial-cluster exclude each other: join an existing"
+              + " cluster or bootstrap a new one");
+    }
+    if (weight < 1 || weight > io.kvstore.server.membership.MembershipChanges.MAX_WEIGHT) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--weight must be 1 to " + io.kvstore.server.membership.MembershipChanges.MAX_WEIGHT + ", got " + weight);
+    }
+    io.kvstore.server.membership.MembershipOptions membership =
+        io.kvstore.server.membership.MembershipOptions.defaults().withMaxMovesPerNode(maxMovesPerNode)
+            .withFailureTimeout(Duration.ofMillis(failureTimeoutMs))
+            .withLeaderBalancePeriod(Duration.ofMillis(leaderBalanceMs));
+    Node node;
+    if (join.isBlank()) {
+      node = Node.bind(config, Node.REAL_REPLICAS).withMembershipOptions(membership);
+      try {
+        node.serve(config.initialCluster());
+      } catch (RuntimeException e) {
+        node.close();
+        throw e;
+      }
+    } else {
+      node = Node.bind(config, Node.REAL_REPLICAS).withMembershipOptions(membership);
+      try {
+        node.join(join.trim(), weight, Duration.ofMinutes(2));
+      } catch (RuntimeException e) {
+        node.close();
+        throw e;
+      }
+    }
     System.out.printf(
         "kv-server node %d of cluster '%s' serving gRPC on %s, metrics on port %d, data in %s%n",
         config.nodeId(), config.clusterId(), node.grpcAddress(), node.metricsPort(), config.dataDir());

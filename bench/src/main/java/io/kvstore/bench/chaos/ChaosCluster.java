@@ -32,6 +32,8 @@ final class ChaosCluster implements AutoCloseable {
 
   private final Network network;
   private final List<NodeProcess> nodes = new ArrayList<>();
+  /** The node membership faults add and remove (null without them); not in {@link #nodes}. */
+  private final NodeProcess spare;
   private final List<Endpoint> endpoints = new ArrayList<>();
   private final KvClient statusClient;
   private final List<Integer> metricsPorts = new ArrayList<>();
@@ -43,9 +45,19 @@ final class ChaosCluster implements AutoCloseable {
 
   /** @param leaseReads whether the nodes serve reads from the Raft leader lease ({@code --lease-reads}) */
   ChaosCluster(Path dir, int nodeCount, int shards, Network network, boolean leaseReads) throws IOException {
+    this(dir, nodeCount, shards, network, leaseReads, false);
+  }
+
+  /**
+   * @param withSpare whether to prepare a spare node (id {@code nodeCount + 1}, not started) that joins the
+   *     cluster with {@code --join} when the nemesis adds it (membership faults); the network must have an
+   *     address for it
+   */
+  ChaosCluster(Path dir, int nodeCount, int shards, Network network, boolean leaseReads, boolean withSpare)
+      throws IOException {
     this.network = network;
     List<Integer> ports = new ArrayList<>();
-    for (int i = 1; i <= nodeCount; i++) {
+    for (int i = 1; i <= nodeCount + (withSpare ? 1 : 0); i++) {
       ports.add(network.canPartition() ? 7001 : freePort()); // a namespace per node: no port clashes
       metricsPorts.add(network.canPartition() ? 9101 : freePort());
     }
@@ -71,6 +83,17 @@ final class ChaosCluster implements AutoCloseable {
       nodes.add(new NodeProcess(i, network.address(i), ports.get(i - 1), dir.resolve("node-" + i),
           network.launchPrefix(i), flags, classPath));
     }
+    if (withSpare) {
+      int id = nodeCount + 1;
+      Endpoint seed = endpoints.get(0);
+      List<String> flags = new ArrayList<>(common.subList(2, common.size())); // not the initial cluster
+      flags.addAll(List.of("--join", seed.host() + ":" + seed.port(),
+          "--metrics-port", Integer.toString(metricsPorts.get(id - 1))));
+      spare = new NodeProcess(id, network.address(id), ports.get(id - 1), dir.resolve("node-" + id),
+          network.launchPrefix(id), flags, classPath);
+    } else {
+      spare = null;
+    }
     statusClient = KvClient.builder().seeds(endpoints).deadline(Duration.ofSeconds(2))
         .attemptTimeout(Duration.ofSeconds(2)).build();
     try {
@@ -86,6 +109,36 @@ final class ChaosCluster implements AutoCloseable {
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
+    }
+  }
+
+  /** The spare node of membership faults, or null. */
+  NodeProcess spare() {
+    return spare;
+  }
+
+  /** The map as the cluster serves it now, or null when no node answers within a few seconds. */
+  io.kvstore.proto.v1.ClusterMap clusterMap() {
+    try {
+      return statusClient.clusterMap().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** Asks the cluster to drain and remove a node; false when it did not accept (yet). */
+  boolean removeMember(long nodeId) {
+    try {
+      statusClient.removeMember(nodeId).get(10, TimeUnit.SECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      return false;
     }
   }
 
@@ -267,11 +320,15 @@ final class ChaosCluster implements AutoCloseable {
   /** Stops every node this cluster started (by PID), then removes the network. Never throws. */
   @Override
   public void close() {
-    for (NodeProcess n : nodes) {
+    List<NodeProcess> all = new ArrayList<>(nodes);
+    if (spare != null) {
+      all.add(spare);
+    }
+    for (NodeProcess n : all) {
       n.resume();
     }
     List<Thread> stoppers = new ArrayList<>();
-    for (NodeProcess n : nodes) {
+    for (NodeProcess n : all) {
       Thread t = new Thread(() -> n.stop(10), "stop-node-" + n.id());
       t.start();
       stoppers.add(t);

@@ -31,7 +31,8 @@ public final class ChaosMain implements Callable<Integer> {
   long seconds;
 
   @Option(names = "--faults", defaultValue = "kill,pause,partition",
-      description = "Comma-separated: kill, pause, partition (or all, none) (default: ${DEFAULT-VALUE}).")
+      description = "Comma-separated: kill, pause, partition, membership (a spare node joins, then is drained and"
+          + " removed) (or all, none) (default: ${DEFAULT-VALUE}).")
   String faults;
 
   @Option(names = "--workload", defaultValue = "register", description = "register or set (default: ${DEFAULT-VALUE}).")

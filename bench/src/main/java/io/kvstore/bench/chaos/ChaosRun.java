@@ -64,7 +64,8 @@ final class ChaosRun {
       log.printf("chaos: %s workload, %d s, faults %s, %d clients, seed %d; %d nodes, lease reads %s, %s%n",
           config.workload(), config.duration().toSeconds(), config.faults(), config.clients(), config.seed(),
           config.nodes(), config.leaseReads() ? "on" : "off", networkText);
-      cluster = new ChaosCluster(data, config.nodes(), config.shards(), network, config.leaseReads());
+      cluster = new ChaosCluster(data, config.nodes(), config.shards(), network, config.leaseReads(),
+          config.faults().contains(FaultKind.MEMBERSHIP));
       cluster.awaitReady(Duration.ofMinutes(2));
       HistoryRecorder recorder = new HistoryRecorder();
       Workload workload = config.workload().equals("register")
@@ -186,7 +187,9 @@ final class ChaosRun {
 
   private Network chooseNetwork(SplittableRandom random) {
     if (NamespaceNetwork.available()) {
-      return NamespaceNetwork.createOnFreeSubnet(config.nodes(), 1 + random.nextInt(250));
+      // Membership faults need one namespace more, for the spare node.
+      int namespaces = config.nodes() + (config.faults().contains(FaultKind.MEMBERSHIP) ? 1 : 0);
+      return NamespaceNetwork.createOnFreeSubnet(namespaces, 1 + random.nextInt(250));
     }
     if (config.faults().contains(FaultKind.PARTITION)) {
       throw new IllegalStateException("partition faults need network namespaces: run as root with iproute2 and"

@@ -11,13 +11,18 @@ enum FaultKind {
   /** SIGSTOP of a node (leader preferred) long enough to lose leadership, then SIGCONT. */
   PAUSE,
   /** Network partitions between nodes: majority/minority, the leader isolated, a bridge, one-way loss. */
-  PARTITION;
+  PARTITION,
+  /**
+   * Elastic membership: a spare node joins (replicas move onto it), then it is drained and removed
+   * (they move off again), while the clients run.
+   */
+  MEMBERSHIP;
 
   String cliName() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Parses {@code kill,pause,partition} (any subset; {@code none} or empty for none). */
+  /** Parses {@code kill,pause,partition,membership} (any subset; {@code none} or empty for none). */
   static Set<FaultKind> parseList(String spec) {
     Set<FaultKind> kinds = EnumSet.noneOf(FaultKind.class);
     for (String part : spec.split(",")) {
@@ -32,7 +37,8 @@ enum FaultKind {
       try {
         kinds.add(valueOf(p.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown fault '" + p + "' (kill, pause, partition, all, none)");
+        throw new IllegalArgumentException("unknown fault '" + p + "' (kill, pause, partition, membership, all,"
+            + " none)");
       }
     }
     return kinds;

@@ -109,6 +109,7 @@ final class Nemesis {
           case KILL -> kill();
           case PAUSE -> pause();
           case PARTITION -> partition();
+          case MEMBERSHIP -> membership();
         }
       }
     } catch (InterruptedException e) {
@@ -146,6 +147,86 @@ final class Nemesis {
     } finally {
       target.resume();
       windows.add(new FaultWindow("pause (SIGSTOP) n" + target.id(), start, clock.getAsLong()));
+    }
+  }
+
+  /**
+   * The spare node starts with {@code --join} (an empty data dir: it asks to be added), the fault holds
+   * until its replicas have moved in, then it is drained with RemoveMember until it has left the map, and
+   * stopped. Bounded: each phase gives up after {@link #MEMBERSHIP_PHASE_MS}.
+   */
+  private void membership() throws InterruptedException {
+    NodeProcess spare = cluster.spare();
+    if (spare == null) {
+      throw new IllegalStateException("membership faults need the cluster's spare node");
+    }
+    long start = clock.getAsLong();
+    count(FaultKind.MEMBERSHIP);
+    String outcome = "joined";
+    try {
+      wipe(spare);
+      try {
+        spare.start();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot start spare node " + spare.id() + ": " + e, e);
+      }
+      boolean settled = waitFor(m -> hasNode(m, spare.id()) && m.getMovesCount() == 0 && replicasOn(m, spare.id()) > 0);
+      outcome = settled ? "joined, replicas moved in" : "joined (moves still running)";
+      sleepMs(between(timing.holdMinMs(), timing.holdMaxMs()));
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MEMBERSHIP_PHASE_MS);
+      while (!cluster.removeMember(spare.id()) && System.nanoTime() - deadline < 0) {
+        sleepMs(500);
+      }
+      boolean left = waitFor(m -> !hasNode(m, spare.id()));
+      outcome += left ? ", drained and removed" : ", drain not finished";
+    } finally {
+      if (!stopping) {
+        spare.kill9(); // it has left the map (or could not drain in time: reported in the window's name)
+      }
+      windows.add(new FaultWindow("membership: n" + spare.id() + " " + outcome, start, clock.getAsLong()));
+    }
+  }
+
+  /** How long one phase of a membership fault (moves in, drain) may take. */
+  static final long MEMBERSHIP_PHASE_MS = 120_000;
+
+  private boolean waitFor(java.util.function.Predicate<io.kvstore.proto.v1.ClusterMap> done)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MEMBERSHIP_PHASE_MS);
+    while (System.nanoTime() - deadline < 0) {
+      io.kvstore.proto.v1.ClusterMap m = cluster.clusterMap();
+      if (m != null && done.test(m)) {
+        return true;
+      }
+      sleepMs(500);
+    }
+    return false;
+  }
+
+  private static boolean hasNode(io.kvstore.proto.v1.ClusterMap m, long id) {
+    return m.getNodesList().stream().anyMatch(n -> n.getId() == id);
+  }
+
+  private static long replicasOn(io.kvstore.proto.v1.ClusterMap m, long id) {
+    return m.getShardsList().stream()
+        .filter(s -> s.getReplicasList().stream().anyMatch(r -> r.getNodeId() == id)).count();
+  }
+
+  /** A removed node's data dir holds its old map: the next join must start empty (the log stays). */
+  private static void wipe(NodeProcess n) {
+    java.nio.file.Path dir = n.dataDir();
+    try {
+      java.nio.file.Files.deleteIfExists(dir.resolve("cluster-map.pb"));
+      java.nio.file.Path store = dir.resolve("store");
+      if (java.nio.file.Files.exists(store)) {
+        try (var walk = java.nio.file.Files.walk(store)) {
+          for (java.nio.file.Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            java.nio.file.Files.delete(p);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot clear the spare node's data in " + dir, e);
     }
   }
 

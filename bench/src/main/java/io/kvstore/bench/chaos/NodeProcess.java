@@ -63,6 +63,10 @@ final class NodeProcess {
     return id;
   }
 
+  Path dataDir() {
+    return dataDir;
+  }
+
   String address() {
     return host + ":" + port;
   }

@@ -56,6 +56,15 @@ final class ClusterStatusCommand extends ClientCommand {
         }
       }
     }
+    // "shard:node" of the replicas still catching up (a move's new replica before its promotion).
+    java.util.Set<String> learners = new java.util.HashSet<>();
+    for (Shard s : map.getShardsList()) {
+      for (Replica r : s.getReplicasList()) {
+        if (r.getRole() == io.kvstore.proto.v1.ReplicaRole.REPLICA_ROLE_LEARNER) {
+          learners.add(s.getId() + ":" + r.getNodeId());
+        }
+      }
+    }
     Map<Long, List<Long>> replicas = new LinkedHashMap<>();
     Map<Long, Long> hints = new TreeMap<>();
     for (Shard s : map.getShardsList()) {
@@ -89,7 +98,7 @@ final class ClusterStatusCommand extends ClientCommand {
             .put("replicas", new ArrayList<Object>(reps)));
       });
       out().println(Json.obj().put("cluster_id", map.getClusterId()).put("epoch", map.getEpoch())
-          .put("nodes", nodes).put("shards", shards));
+          .put("nodes", nodes).put("shards", shards).put("moves", MemberListCommand.moves(map.getMovesList())));
       return ExitCode.OK;
     }
 
@@ -110,11 +119,14 @@ final class ClusterStatusCommand extends ClientCommand {
     replicas.forEach((id, reps) -> {
       ShardStatus s = leaderStatus.get(id);
       long leader = s != null ? leaderNode.get(id) : hints.getOrDefault(id, 0L);
+      List<String> shown = reps.stream().map(n -> learners.contains(id + ":" + n) ? n + "(learner)" : String.valueOf(n))
+          .toList();
       shardRows.add(new String[] {Long.toString(id), leader == 0 ? "-" : Long.toString(leader),
           s == null ? "-" : Long.toString(s.getTerm()), s == null ? "-" : Long.toString(s.getAppliedIndex()),
-          String.join(",", reps.stream().map(String::valueOf).toList())});
+          String.join(",", shown)});
     });
     Table.print(out(), new String[] {"SHARD", "LEADER", "TERM", "APPLIED", "REPLICAS"}, shardRows);
+    MemberListCommand.printMoves(this, map.getMovesList());
     return ExitCode.OK;
   }
 

@@ -4,5 +4,5 @@ import picocli.CommandLine.Command;
 
 /** {@code kvctl member ...}. */
 @Command(name = "member", mixinStandardHelpOptions = true, description = "Cluster membership.",
-    subcommands = {MemberListCommand.class})
+    subcommands = {MemberListCommand.class, MemberAddCommand.class, MemberRemoveCommand.class})
 final class MemberCommand {}

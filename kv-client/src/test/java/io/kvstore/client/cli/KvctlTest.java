@@ -166,8 +166,35 @@ class KvctlTest {
     Run members = kvctl("member", "list");
     assertThat(members.status()).isZero();
     assertThat(members.out().lines().count()).isEqualTo(4);
-    assertThat(kvctl("-o", "json", "member", "list").out()).startsWith("{\"cluster_id\":\"fake\",\"epoch\":1,"
-        + "\"members\":[{\"id\":1,");
+    assertThat(members.out().lines().findFirst().orElseThrow())
+        .matches("ID\\s+ADDRESS\\s+WEIGHT\\s+STATE\\s+REPLICAS\\s+LEADERS\\s+METRICS\\s*");
+    assertThat(kvctl("-o", "json", "member", "list").out()).startsWith("{\"epoch\":1,"
+        + "\"members\":[{\"id\":1,").contains("\"replicas\":");
+  }
+
+  @Test
+  void memberAddAndRemove() {
+    try {
+      memberAddAndRemoveSteps();
+    } finally {
+      cluster.resetMap();
+    }
+  }
+
+  private void memberAddAndRemoveSteps() {
+    Run added = kvctl("member", "add", "9", "127.0.0.1:1", "--weight", "2");
+    assertThat(added.status()).as(added.err()).isZero();
+    assertThat(added.out()).matches("node 9 added at 127\\.0\\.0\\.1:1 \\(map epoch \\d+\\)\n");
+    Run again = kvctl("member", "add", "9", "127.0.0.1:1");
+    assertThat(again.status()).isNotZero();
+    assertThat(again.err()).contains("node id 9 is already a member");
+    assertThat(kvctl("member", "list").out()).containsPattern("9\\s+127\\.0\\.0\\.1:1\\s+2\\s+UP");
+    Run removed = kvctl("member", "remove", "9");
+    assertThat(removed.status()).as(removed.err()).isZero();
+    assertThat(removed.out()).startsWith("node 9 is leaving");
+    assertThat(kvctl("member", "list").out()).containsPattern("9\\s+127\\.0\\.0\\.1:1\\s+2\\s+LEAVING");
+    assertThat(kvctl("member", "remove", "77").err()).contains("node 77 is not a member");
+    assertThat(kvctl("member", "add", "0", "127.0.0.1:1").status()).isEqualTo(ExitCode.USAGE);
   }
 
   @Test

@@ -18,17 +18,24 @@ import java.util.function.LongFunction;
  *
  * <p>Bootstrap ({@link #loadOrBootstrap}) is deterministic: every node given the same initial members,
  * shard count and replication factor computes the same map (epoch 1) through the ring in kv-client, and
- * keeps it in its data dir so a restart uses it. The map is not yet kept in a Raft group of its own: it
- * never changes after bootstrap in this version (membership changes come later, and will move it into
- * the cluster-map group 0 and bump the epoch).
+ * keeps it in its data dir so a restart uses it. Afterwards the map group (Raft group 0 on the first
+ * {@link #MAP_GROUP_SIZE} nodes) keeps the map; every node follows it and {@link #replace}s its copy,
+ * persisted before it is used.
  *
  * <p>Thread-safe and lock-free: readers take an immutable snapshot.
  */
 public final class LocalClusterMap {
   private final AtomicReference<RoutingTable> table;
+  /** Where {@link #replace} persists a new map; null for a map that lives in memory only (tests). */
+  private final ClusterMapFile file;
 
   public LocalClusterMap(RoutingTable table) {
+    this(table, null);
+  }
+
+  private LocalClusterMap(RoutingTable table, ClusterMapFile file) {
     this.table = new AtomicReference<>(table);
+    this.file = file;
   }
 
   /**
@@ -61,7 +68,7 @@ public final class LocalClusterMap {
                 + map.getClusterId()
                 + " or another data dir");
       }
-      return new LocalClusterMap(RoutingTable.of(map));
+      return new LocalClusterMap(RoutingTable.of(map), file);
     }
     if (initialNodes.isEmpty()) {
       throw new IllegalStateException(
@@ -69,10 +76,48 @@ public final class LocalClusterMap {
               + dataDir
               + " holds no cluster map and no initial cluster was given: pass --initial-cluster");
     }
-    RoutingTable bootstrap =
+    RoutingTable ring =
         RoutingTable.bootstrap(clusterId, initialNodes, shardCount, replicationFactor, limits);
+    // The map group (Raft group 0, which keeps the map once the cluster runs): the first nodes listed.
+    RoutingTable bootstrap = RoutingTable.of(ring.toClusterMap().toBuilder()
+        .addAllMapGroupNodes(initialNodes.stream().limit(MAP_GROUP_SIZE).map(Node::getId).toList())
+        .build());
     file.write(bootstrap.toClusterMap());
-    return new LocalClusterMap(bootstrap);
+    return new LocalClusterMap(bootstrap, file);
+  }
+
+  /** How many nodes keep the map group: the first ones of the bootstrap list. */
+  public static final int MAP_GROUP_SIZE = 3;
+
+  /**
+   * Makes {@code next} (a newer map of this cluster) the current one: persisted first (durable on return),
+   * then published, carrying over the leader hints learned so far. Ignored (false) when its epoch is not
+   * newer or it belongs to another cluster. Blocks on disk I/O; one caller at a time.
+   *
+   * @throws io.kvstore.ring.InvalidClusterMapException when {@code next} breaks a rule of cluster.proto
+   */
+  public synchronized boolean replace(ClusterMap next) {
+    RoutingTable current = table.get();
+    if (!next.getClusterId().equals(current.clusterId()) || next.getEpoch() <= current.epoch()) {
+      return false;
+    }
+    RoutingTable replaced = RoutingTable.of(next);
+    if (file != null) {
+      file.write(next);
+    }
+    for (Shard s : current.shards()) {
+      replaced = replaced.withLeaderHint(s.getId(), s.getLeaderNodeId(), s.getLeaderTerm());
+    }
+    RoutingTable hinted = replaced;
+    // Hints learned while this ran are kept too (withLeaderHint ignores stale news).
+    table.getAndUpdate(t -> {
+      RoutingTable out = hinted;
+      for (Shard s : t.shards()) {
+        out = out.withLeaderHint(s.getId(), s.getLeaderNodeId(), s.getLeaderTerm());
+      }
+      return out;
+    });
+    return true;
   }
 
   /** The current snapshot, with the leader hints learned so far. */

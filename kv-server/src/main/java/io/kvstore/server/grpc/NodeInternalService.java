@@ -5,7 +5,13 @@ import io.grpc.stub.StreamObserver;
 import io.kvstore.server.cluster.LocalClusterMap;
 import io.kvstore.server.grpc.CrossShardScan.ShardPage;
 import io.kvstore.server.grpc.KvStatuses.Kind;
+import io.kvstore.proto.v1.ClusterMap;
+import io.kvstore.proto.v1.Consistency;
+import io.kvstore.proto.v1.GetClusterMapRequest;
+import io.kvstore.server.membership.MapGroup;
+import io.kvstore.server.proto.ChangeReplicasRequest;
 import io.kvstore.server.proto.NodeInternalGrpc;
+import io.kvstore.server.proto.ShardMembership;
 import io.kvstore.server.proto.ScanShardRequest;
 import io.kvstore.server.proto.ScanShardResponse;
 import io.kvstore.server.replica.ShardReplicas;
@@ -87,6 +93,58 @@ public final class NodeInternalService extends NodeInternalGrpc.NodeInternalImpl
                       Kind.READ,
                       map.epoch(),
                       id -> map.node(id).map(n -> n.getAddress()).orElse("")));
+            }
+          } catch (RuntimeException raced) {
+            // cancelled meanwhile
+          }
+        },
+        executor);
+  }
+
+  @Override
+  public void changeReplicas(ChangeReplicasRequest r, StreamObserver<ShardMembership> out) {
+    try {
+      validator.clusterId(r.getClusterId());
+      if (r.getAction() != ChangeReplicasRequest.Action.ACTION_NONE && r.getNodeId() < 1) {
+        throw KvStatuses.invalidArgument("node_id must be 1 or more for " + r.getAction());
+      }
+    } catch (io.grpc.StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    replicas.changeReplicas(r.getShardId(), r.getAction(), r.getNodeId()).whenCompleteAsync(
+        (m, failure) -> {
+          try {
+            if (failure == null) {
+              out.onNext(m);
+              out.onCompleted();
+            } else {
+              out.onError(KvStatuses.toStatus(failure, Kind.WRITE, map.epoch(),
+                  id -> map.node(id).map(n -> n.getAddress()).orElse("")));
+            }
+          } catch (RuntimeException raced) {
+            // cancelled meanwhile
+          }
+        },
+        executor);
+  }
+
+  @Override
+  public void getMapRecord(GetClusterMapRequest r, StreamObserver<ClusterMap> out) {
+    MapGroup.read(replicas, Consistency.CONSISTENCY_STALE).whenCompleteAsync(
+        (record, failure) -> {
+          try {
+            if (failure != null) {
+              out.onError(KvStatuses.toStatus(failure, Kind.READ, map.epoch(),
+                  id -> map.node(id).map(n -> n.getAddress()).orElse("")));
+            } else if (record.isEmpty()) {
+              out.onError(io.grpc.Status.UNAVAILABLE
+                  .withDescription("node " + selfId + " holds no cluster-map record yet; retry").asRuntimeException());
+            } else {
+              ClusterMap rec = record.get().record();
+              out.onNext(r.getKnownEpoch() != 0 && r.getKnownEpoch() == rec.getEpoch()
+                  ? ClusterMap.newBuilder().setEpoch(rec.getEpoch()).setUnchanged(true).build() : rec);
+              out.onCompleted();
             }
           } catch (RuntimeException raced) {
             // cancelled meanwhile

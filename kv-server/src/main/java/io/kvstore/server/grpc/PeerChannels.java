@@ -34,7 +34,7 @@ public final class PeerChannels implements AutoCloseable {
   }
 
   /** The marked channel to a node, or null when the map has no address for it or this node is closing. */
-  Channel channelTo(long nodeId) {
+  public Channel channelTo(long nodeId) {
     if (closed) {
       return null;
     }

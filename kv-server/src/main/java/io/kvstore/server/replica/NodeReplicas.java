@@ -10,6 +10,8 @@ import io.kvstore.server.cache.HotValueCache;
 import io.kvstore.server.lease.LeaseKeeper;
 import io.kvstore.server.lock.LockWaiters;
 import io.kvstore.server.statemachine.EntryCodec;
+import io.kvstore.server.proto.ChangeReplicasRequest;
+import io.kvstore.server.proto.ShardMembership;
 import io.kvstore.server.transport.RaftTransportClient;
 import io.kvstore.server.transport.RaftTransportService;
 import io.kvstore.server.transport.TransportStats;
@@ -78,9 +80,11 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   private final RaftTransportService transportService;
   private final ExecutorService callbacks;
   private final Map<Long, GroupReplica> groups = new ConcurrentHashMap<>();
-  private final Map<Long, RaftWorker> workerOf = new HashMap<>();
+  private final Map<Long, RaftWorker> workerOf = new ConcurrentHashMap<>();
   private final List<RaftWorker> workers = new ArrayList<>();
-  private final List<Long> shardIds;
+  private final WorkerContext ctx;
+  /** Shards whose replica was released and whose data is being deleted on its loop thread. */
+  private final java.util.Set<Long> dropping = ConcurrentHashMap.newKeySet();
   private final LockWaiters lockWaiters = new LockWaiters();
   private volatile boolean closed;
 
@@ -93,7 +97,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     Map<Long, String> addresses = new HashMap<>();
     map.getNodesList().forEach(n -> addresses.put(n.getId(), n.getAddress()));
     this.transport = new RaftTransportClient(clusterId, nodeId, addresses, options.maxTransportBatchBytes(),
-        Duration.ofMillis(50), Duration.ofSeconds(2), transportStats);
+        Duration.ofMillis(50), Duration.ofSeconds(2), transportStats, this::peerDown);
     AtomicInteger threadNo = new AtomicInteger();
     this.callbacks = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "kv-replicas-callback-" + nodeId + "-" + threadNo.incrementAndGet());
@@ -104,23 +108,27 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks, lockWaiters);
     this.transportService = new RaftTransportService(clusterId, nodeId, this::deliver, transportStats);
 
+    this.ctx = ctx;
     List<Shard> local = localShards(map, nodeId);
-    bootstrapMissing(local);
+    // Only the first map (epoch 1) creates groups from scratch: a replica placed here later joins an
+    // existing group, so it starts empty and receives a snapshot from the group's leader.
+    if (map.getEpoch() <= 1) {
+      bootstrapMissing(local);
+    } else {
+      dropUnplaced(local);
+    }
     for (int i = 0; i < options.loopThreads(); i++) {
       workers.add(new RaftWorker("kv-raft-loop-" + nodeId + "-" + i, ctx, transport,
           Math.max(10_000, local.size() * 1_000)));
     }
-    List<Long> ids = new ArrayList<>();
     for (int i = 0; i < local.size(); i++) {
       long id = local.get(i).getId();
       GroupReplica g = new GroupReplica(id, ctx);
       RaftWorker w = workers.get(i % workers.size());
       w.add(g);
-      groups.put(id, g);
       workerOf.put(id, w);
-      ids.add(id);
+      groups.put(id, g);
     }
-    this.shardIds = List.copyOf(ids);
   }
 
   /**
@@ -138,7 +146,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     try {
       NodeReplicas r = new NodeReplicas(nodeId, clusterId, store, map, options, registry);
       r.workers.forEach(RaftWorker::start);
-      log.info("node {}: {} shard replicas running on {} loop thread(s)", nodeId, r.shardIds.size(),
+      log.info("node {}: {} shard replicas running on {} loop thread(s)", nodeId, r.groups.size(),
           r.workers.size());
       return r;
     } catch (RuntimeException e) {
@@ -147,9 +155,14 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     }
   }
 
+  /** The shards of {@code map} with a replica on {@code nodeId}, and the map group when it is one of them. */
   private static List<Shard> localShards(ClusterMap map, long nodeId) {
     List<Shard> out = new ArrayList<>();
-    for (Shard s : map.getShardsList()) {
+    List<Shard> all = new ArrayList<>(map.getShardsList());
+    if (map.getMapGroupNodesList().contains(nodeId)) {
+      all.add(io.kvstore.server.membership.MapRecords.mapGroup(map));
+    }
+    for (Shard s : all) {
       for (Replica r : s.getReplicasList()) {
         if (r.getNodeId() == nodeId) {
           out.add(s);
@@ -231,9 +244,17 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     return null;
   }
 
+  /** The shards with a replica here, ascending (the map group, which is no shard, is not listed). */
   @Override
   public List<Long> localShards() {
-    return shardIds;
+    List<Long> ids = new ArrayList<>();
+    for (long id : groups.keySet()) {
+      if (id != io.kvstore.server.membership.MapRecords.MAP_GROUP) {
+        ids.add(id);
+      }
+    }
+    ids.sort(Long::compareUnsigned);
+    return ids;
   }
 
   @Override
@@ -263,6 +284,112 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   @Override
   public LockWaiters lockWaiters() {
     return lockWaiters;
+  }
+
+  // ---------------------------------------------------------------- elastic membership
+
+  @Override
+  public CompletableFuture<ShardMembership> changeReplicas(long shardId, ChangeReplicasRequest.Action action,
+      long target) {
+    GroupReplica g = groups.get(shardId);
+    RuntimeException refused = refusal(shardId, g);
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
+    CompletableFuture<ShardMembership> f = new CompletableFuture<>();
+    workerOf.get(shardId).execute(() -> {
+      try {
+        ShardMembership m = g.changeMembership(action, target);
+        callbacks.execute(() -> f.complete(m));
+      } catch (RuntimeException e) {
+        callbacks.execute(() -> f.completeExceptionally(e));
+      }
+    });
+    return f;
+  }
+
+  /**
+   * Creates the replicas {@code map} newly places here (empty, on the least loaded worker) and drops the
+   * ones it no longer places here, the map group's included ({@code map_group_nodes}). The caller
+   * persisted {@code map} first, so a restart after a drop does not bring the replica back.
+   */
+  @Override
+  public synchronized void reconcile(ClusterMap map) {
+    if (closed) {
+      return;
+    }
+    map.getNodesList().forEach(n -> transport.setAddress(n.getId(), n.getAddress()));
+    List<Shard> wanted = localShards(map, nodeId);
+    java.util.Set<Long> wantedIds = new java.util.HashSet<>();
+    for (Shard s : wanted) {
+      wantedIds.add(s.getId());
+      // A shard that comes back while its old replica's data is still being deleted waits for the next
+      // reconcile (the follower calls this every pass), so the new replica never reads half-deleted state.
+      if (!groups.containsKey(s.getId()) && !dropping.contains(s.getId())) {
+        create(s.getId());
+      }
+    }
+    for (long id : new ArrayList<>(groups.keySet())) {
+      if (!wantedIds.contains(id)) {
+        drop(id);
+      }
+    }
+  }
+
+  private void create(long shardId) {
+    GroupReplica g = new GroupReplica(shardId, ctx);
+    RaftWorker w = workers.get(0);
+    for (RaftWorker candidate : workers) {
+      if (candidate.groups().size() < w.groups().size()) {
+        w = candidate;
+      }
+    }
+    workerOf.put(shardId, w);
+    groups.put(shardId, g);
+    w.adopt(g);
+    log.info("node {}: replica of shard {} created (it catches up from the shard's leader)", nodeId, shardId);
+  }
+
+  private void drop(long shardId) {
+    GroupReplica g = groups.remove(shardId);
+    RaftWorker w = workerOf.remove(shardId);
+    if (g == null || w == null) {
+      return;
+    }
+    dropping.add(shardId);
+    w.release(g, () -> {
+      try {
+        g.retire();
+        g.close();
+        StoreBatch batch = store.newBatch();
+        batch.dropGroup(shardId);
+        store.write(batch, Durability.SYNC);
+        cache.invalidateShard(shardId);
+        log.info("node {}: replica of shard {} removed and its data deleted", nodeId, shardId);
+      } finally {
+        dropping.remove(shardId);
+      }
+    });
+  }
+
+  /** At start with a later map: data of groups the map no longer places here (a drop cut short by a crash). */
+  private void dropUnplaced(List<Shard> local) {
+    java.util.Set<Long> placed = new java.util.HashSet<>();
+    local.forEach(s -> placed.add(s.getId()));
+    StoreBatch batch = store.newBatch();
+    int dropped = 0;
+    for (long id : store.groupIds()) {
+      if (!placed.contains(id)) {
+        batch.dropGroup(id);
+        dropped++;
+      }
+    }
+    if (dropped == 0) {
+      batch.close();
+      return;
+    }
+    store.write(batch, Durability.SYNC);
+    log.info("node {}: deleted the data of {} replicas the cluster map moved off this node", nodeId, dropped);
   }
 
   // ---------------------------------------------------------------- node wiring
@@ -331,6 +458,51 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
     return leadersHeld();
+  }
+
+  /**
+   * Makes this node's replica of {@code shardId} campaign now instead of at its election timeout (with a
+   * pre-vote: a live leader with a quorum keeps its place). For operators and tests; false when the shard
+   * has no replica here.
+   */
+  public boolean campaign(long shardId) {
+    GroupReplica g = groups.get(shardId);
+    if (g == null) {
+      return false;
+    }
+    workerOf.get(shardId).execute(g::campaign);
+    return true;
+  }
+
+  /** A peer's process is gone (the transport found its port refusing connections): see GroupReplica. */
+  private void peerDown(long peerId) {
+    for (RaftWorker w : workers) {
+      w.execute(() -> w.groups().forEach(g -> g.peerDown(peerId)));
+    }
+  }
+
+  /**
+   * Before the node closes its port: no more answers from the leader lease (peers that see the port
+   * closed stop honouring it), LEASE reads take a ReadIndex round instead. Waits (bounded) until every
+   * worker took it in.
+   */
+  public void endLeaseReads() {
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (RaftWorker w : workers) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      w.execute(() -> {
+        w.groups().forEach(GroupReplica::endLeaseReads);
+        f.complete(null);
+      });
+      done.add(f);
+    }
+    try {
+      CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("node {}: workers did not confirm the end of lease reads: {}", nodeId, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** SIGTERM: hands leaderships away (bounded by {@code transferTimeout}), then {@link #close()}. */

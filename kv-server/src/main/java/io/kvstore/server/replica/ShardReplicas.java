@@ -72,4 +72,21 @@ public interface ShardReplicas {
   default io.kvstore.server.lock.LockWaiters lockWaiters() {
     throw new UnsupportedOperationException("these replicas serve no locks");
   }
+
+  /**
+   * Elastic membership: asks this node's replica of {@code shardId}, which must lead it, for one step of a
+   * replica move (see internal.proto, ChangeReplicas). Completes with the membership the leader sees;
+   * exceptionally with {@link NotLeaderException} or {@link ShardUnavailableException}.
+   */
+  default CompletableFuture<io.kvstore.server.proto.ShardMembership> changeReplicas(long shardId,
+      io.kvstore.server.proto.ChangeReplicasRequest.Action action, long nodeId) {
+    return CompletableFuture.failedFuture(new ShardUnavailableException("these replicas do not change membership"));
+  }
+
+  /**
+   * Elastic membership: the cluster map changed. Creates the replicas it newly places on this node (empty:
+   * they receive a snapshot from their leader) and drops those it no longer places here (with their data).
+   * Returns at once; the work happens on the worker loops.
+   */
+  default void reconcile(io.kvstore.proto.v1.ClusterMap map) {}
 }

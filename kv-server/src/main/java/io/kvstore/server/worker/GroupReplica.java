@@ -12,7 +12,13 @@ import io.kvstore.raft.Ready;
 import io.kvstore.raft.Role;
 import io.kvstore.raft.SoftState;
 import io.kvstore.raft.Status;
+import io.kvstore.raft.proto.ConfChange;
+import io.kvstore.raft.proto.ConfChangeSingle;
+import io.kvstore.raft.proto.ConfChangeType;
+import io.kvstore.raft.proto.ConfState;
 import io.kvstore.raft.proto.Entry;
+import io.kvstore.server.proto.ChangeReplicasRequest;
+import io.kvstore.server.proto.ShardMembership;
 import io.kvstore.raft.proto.EntryType;
 import io.kvstore.raft.proto.HardState;
 import io.kvstore.raft.proto.Message;
@@ -101,6 +107,8 @@ public final class GroupReplica {
   private long ticks;
   /** Set by {@link #expireLease(boolean)}: lease answers in the next Ready are not trusted. */
   private boolean leaseAnswersSuspect;
+  /** Set by {@link #endLeaseReads()} when the node closes: LEASE reads take a ReadIndex round from then on. */
+  private boolean leaseReadsEnded;
   private Ready ready;
   private ShardSnapshot outgoing;
   private IncomingSnapshot incoming;
@@ -294,7 +302,7 @@ public final class GroupReplica {
     }
     newReads.clear();
     askReadIndex(strict, false);
-    askReadIndex(lease, true);
+    askReadIndex(lease, !leaseReadsEnded);
   }
 
   private void askReadIndex(List<ReadRequest> batch, boolean allowLease) {
@@ -322,6 +330,28 @@ public final class GroupReplica {
     }
     raw.expireLease();
     leaseAnswersSuspect |= answersSuspect;
+  }
+
+  /**
+   * The node is closing its port: peers that find it refusing connections forget this replica's
+   * leadership early ({@code RawNode.reportPeerDown}), so its lease may no longer be relied on. Voids it
+   * and answers every later LEASE read through a ReadIndex round, which needs a live quorum. Loop thread
+   * only (through {@link RaftWorker#execute}).
+   */
+  public void endLeaseReads() {
+    leaseReadsEnded = true;
+    expireLease(true);
+  }
+
+  /**
+   * The transport found {@code peer}'s process gone (its port refuses connections): if it led this
+   * shard, elect a new leader now rather than after a full election timeout. Loop thread only (through
+   * {@link RaftWorker#execute}).
+   */
+  public void peerDown(long peer) {
+    if (failure == null && ready == null) {
+      raw.reportPeerDown(peer);
+    }
   }
 
   void tick() {
@@ -409,6 +439,7 @@ public final class GroupReplica {
     try {
       SnapshotChunk chunk = outgoing.chunk(m.getSnapshot().getOffset());
       ctx.metrics().snapshotsSent.inc();
+      ctx.metrics().snapshotBytesSent.inc(chunk.getData().size());
       return m.toBuilder().setSnapshot(chunk).build();
     } catch (IllegalArgumentException e) {
       snapshotFailures.add(m.getTo());
@@ -614,6 +645,12 @@ public final class GroupReplica {
         }
       }
       if (leaderChanged) {
+        if (soft.leader() == ctx.nodeId()) {
+          log.info("shard {}: this node leads, term {}", shardId, soft.term());
+        } else if (wasLeader) {
+          log.info("shard {}: this node stopped leading; leader now {} (term {})", shardId,
+              soft.leader() == 0 ? "unknown" : Long.toString(soft.leader()), soft.term());
+        }
         // Raft drops read requests when leadership changes; answer them now instead of at the timeout.
         awaitingIndex.values().forEach(b -> b.reads().forEach(r -> fail(r,
             new ShardUnavailableException("shard " + shardId + ": leadership changed during the read; retry"))));
@@ -693,18 +730,30 @@ public final class GroupReplica {
         .build();
   }
 
-  /** The most up-to-date other voter (by match index), for a leadership transfer; 0 when none. */
+  /**
+   * The most up-to-date other voter (by match index) among those the leader heard from recently, for a
+   * leadership transfer; 0 when none. A voter that is down may have the highest match (it had everything
+   * when it died): transferring to it would only fail after an election timeout, again and again.
+   */
   long bestTransferTarget() {
     Status s = raw.status();
     long best = 0;
     long bestMatch = -1;
     for (var e : s.progress().entrySet()) {
-      if (e.getKey() != ctx.nodeId() && !e.getValue().learner() && e.getValue().match() > bestMatch) {
+      var p = e.getValue();
+      if (e.getKey() != ctx.nodeId() && !p.learner() && p.recentActive() && p.match() > bestMatch) {
         best = e.getKey();
-        bestMatch = e.getValue().match();
+        bestMatch = p.match();
       }
     }
     return best;
+  }
+
+  /** Starts an election for this shard now (operators, tests); no effect on a leader. Loop thread only. */
+  public void campaign() {
+    if (failure == null && ready == null) {
+      raw.campaign();
+    }
   }
 
   /** Tells a leading replica that messages to these peers were dropped by the transport this round. */
@@ -725,6 +774,89 @@ public final class GroupReplica {
     if (target != 0) {
       raw.transferLeader(target);
     }
+  }
+
+  // ---------------------------------------------------------------- membership changes (elastic membership)
+
+  /**
+   * Loop thread: the shard's membership as this replica sees it (on the leader with every member's match
+   * index). {@code deferred} explains why a step was not proposed, when it was not.
+   */
+  ShardMembership membership(String deferred) {
+    Status s = raw.status();
+    ShardMembership.Builder b = ShardMembership.newBuilder()
+        .setLeaderNodeId(s.leader())
+        .setTerm(s.term())
+        .addAllVoters(s.membership().getVotersList())
+        .addAllLearners(s.membership().getLearnersList())
+        .setCommitIndex(s.commit())
+        .setConfCommitted(raw.latestConfIndex() <= s.commit())
+        .setLastIndex(s.lastIndex())
+        .setDeferred(deferred);
+    s.progress().forEach((node, p) -> b.putMatchIndex(node, p.match()));
+    return b.build();
+  }
+
+  /**
+   * Loop thread: one step of a replica move, proposed only when this replica leads and the step is not in
+   * effect already (so a driver may repeat it after a crash). Single-voter steps only (Raft thesis §4.1):
+   * a learner is added, then promoted; a replica is removed on its own.
+   *
+   * @throws NotLeaderException when this replica does not lead the shard
+   */
+  public ShardMembership changeMembership(ChangeReplicasRequest.Action action, long node) {
+    if (failure != null) {
+      throw new ShardUnavailableException("shard " + shardId + " is stopped on this node: " + failure);
+    }
+    if (role != Role.LEADER) {
+      throw new NotLeaderException(shardId, leaderHint());
+    }
+    ConfState cs = raw.status().membership();
+    boolean voter = cs.getVotersList().contains(node);
+    boolean learnerNow = cs.getLearnersList().contains(node);
+    ConfChangeType type = null;
+    switch (action) {
+      case ACTION_ADD_LEARNER -> type = voter || learnerNow ? null : ConfChangeType.CONF_CHANGE_ADD_LEARNER;
+      case ACTION_PROMOTE -> type = voter ? null : ConfChangeType.CONF_CHANGE_ADD_VOTER;
+      case ACTION_REMOVE -> type = voter || learnerNow ? ConfChangeType.CONF_CHANGE_REMOVE_NODE : null;
+      case ACTION_TRANSFER_LEADER -> {
+        if (!voter) {
+          return membership("node " + node + " is not a voter of shard " + shardId);
+        }
+        if (node != ctx.nodeId()) {
+          raw.transferLeader(node);
+        }
+        return membership("");
+      }
+      default -> {
+        return membership("");
+      }
+    }
+    if (type == null) {
+      return membership("");
+    }
+    try {
+      raw.proposeConfChange(ConfChange.newBuilder()
+          .addChanges(ConfChangeSingle.newBuilder().setType(type).setNodeId(node))
+          .build());
+      return membership("");
+    } catch (ProposalRejectedException e) {
+      return membership(e.getMessage());
+    }
+  }
+
+  /**
+   * Stops this replica for good because it was removed from the shard (not a failure: nothing is logged
+   * as an error). Waiting writes end "unknown", reads fail; later mail is ignored.
+   */
+  public void retire() {
+    if (failure != null) {
+      return;
+    }
+    ShardUnavailableException moved = new ShardUnavailableException(
+        "shard " + shardId + " moved off node " + ctx.nodeId() + "; ask another replica");
+    failure = moved;
+    failAll(moved);
   }
 
   // ---------------------------------------------------------------- failure and shutdown

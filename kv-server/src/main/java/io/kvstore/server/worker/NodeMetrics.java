@@ -31,6 +31,7 @@ public final class NodeMetrics {
   final Histogram batchEntries;
   final Histogram batchGroups;
   final Counter snapshotsSent;
+  final Counter snapshotBytesSent;
   final Counter snapshotsInstalled;
   final Counter compactions;
   final Counter readsServed;
@@ -63,6 +64,8 @@ public final class NodeMetrics {
         .classicOnly().classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 1024).register(r);
     snapshotsSent = Counter.builder().name("kvstore_raft_snapshot_chunks_sent")
         .help("Snapshot chunks sent to lagging followers").register(r);
+    snapshotBytesSent = Counter.builder().name("kvstore_raft_snapshot_bytes_sent")
+        .help("Bytes of shard data sent in snapshot chunks (replica moves, lagging followers)").register(r);
     snapshotsInstalled = Counter.builder().name("kvstore_raft_snapshots_installed")
         .help("Snapshots received from a leader and installed").register(r);
     compactions = Counter.builder().name("kvstore_raft_log_compactions")

@@ -8,6 +8,7 @@ import io.kvstore.proto.v1.RaftRole;
 import io.kvstore.proto.v1.ShardStatus;
 import io.kvstore.server.Node;
 import io.kvstore.server.NodeConfig;
+import io.kvstore.server.membership.MembershipOptions;
 import io.kvstore.server.replica.ReplicaOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Path dir;
   private final int shards;
   private final ReplicaOptions options;
+  private final MembershipOptions membership;
   private final Map<Long, Node> running = new HashMap<>();
   private final Map<Long, Integer> ports = new HashMap<>();
   private final Map<Long, ManagedChannel> channels = new HashMap<>();
@@ -45,13 +47,19 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public LocalCluster(Path dir, int size, int shards, ReplicaOptions options) {
+    this(dir, size, shards, options, MembershipOptions.defaults());
+  }
+
+  /** With {@code membership} on every node (e.g. a short failure timeout). */
+  public LocalCluster(Path dir, int size, int shards, ReplicaOptions options, MembershipOptions membership) {
     this.dir = dir;
     this.shards = shards;
     this.options = options;
+    this.membership = membership;
     List<Node> bound = new ArrayList<>();
     try {
       for (long id = 1; id <= size; id++) {
-        Node node = Node.bind(config(id, 0), Node.REAL_REPLICAS);
+        Node node = Node.bind(config(id, 0), Node.REAL_REPLICAS).withMembershipOptions(membership);
         bound.add(node);
         running.put(id, node);
         ports.put(id, node.grpcPort());
@@ -101,12 +109,43 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a new node {@code id} (port 0, its own data dir) that joins the cluster through node
+   * {@code seed} with {@code weight}; returns once it serves (its replicas arrive later).
+   */
+  public Node join(long id, long seed, int weight) {
+    if (running.containsKey(id)) {
+      throw new IllegalStateException("node " + id + " is running");
+    }
+    Node n = Node.bind(config(id, 0), Node.REAL_REPLICAS).withMembershipOptions(membership);
+    try {
+      n.join("127.0.0.1:" + ports.get(seed), weight, Duration.ofSeconds(30));
+    } catch (RuntimeException e) {
+      n.close();
+      throw e;
+    }
+    running.put(id, n);
+    ports.put(id, n.grpcPort());
+    return n;
+  }
+
+  /** A node bound on port 0 that has not joined or served yet (for refused-join tests). */
+  public Node bindOnly(long id, String clusterId) {
+    return Node.bind(new NodeConfig(id, clusterId, "127.0.0.1", 0, -1, dir.resolve("bound-" + id + "-" + clusterId),
+        List.of()).withShards(shards, 3).withReplicaOptions(options), Node.REAL_REPLICAS);
+  }
+
+  /** The address of a node of this cluster. */
+  public String address(long id) {
+    return "127.0.0.1:" + ports.get(id);
+  }
+
   /** Starts a stopped node again on its port and data dir: it resumes from disk. */
   public Node restart(long id) {
     if (running.containsKey(id)) {
       throw new IllegalStateException("node " + id + " is running");
     }
-    Node n = Node.bind(config(id, ports.get(id)), Node.REAL_REPLICAS);
+    Node n = Node.bind(config(id, ports.get(id)), Node.REAL_REPLICAS).withMembershipOptions(membership);
     running.put(id, n);
     n.serve(List.of()); // the map comes from the data dir
     return n;
