@@ -47,8 +47,13 @@ public final class LocalCluster implements AutoCloseable {
         .withSnapshotEntries(snapshotEntries);
   }
 
+  /**
+   * Without leader balancing: tests that look at where leaders are (routing, cached leaders, kills of a
+   * shard's leader) need leaders to stay where elections put them; balancing has its own tests, which
+   * pass the {@link MembershipOptions} they want.
+   */
   public LocalCluster(Path dir, int size, int shards, ReplicaOptions options) {
-    this(dir, size, shards, options, MembershipOptions.defaults());
+    this(dir, size, shards, options, MembershipOptions.defaults().withLeaderBalancePeriod(Duration.ZERO));
   }
 
   /** With {@code membership} on every node (e.g. a short failure timeout). */
