@@ -21,6 +21,9 @@ import java.util.function.BooleanSupplier;
  * at once (no leadership hand-off), {@link #restart} starts it again on the same port and data dir.
  */
 final class RealCluster implements AutoCloseable {
+  private static final io.kvstore.server.membership.MembershipOptions NO_BALANCING =
+      io.kvstore.server.membership.MembershipOptions.defaults().withLeaderBalancePeriod(java.time.Duration.ZERO);
+
   static final String CLUSTER_ID = "e2e";
 
   private final Path dir;
@@ -40,7 +43,9 @@ final class RealCluster implements AutoCloseable {
     nodes = new Node[size + 1];
     ports = new int[size + 1];
     for (int id = 1; id <= size; id++) {
-      nodes[id] = Node.bind(config(id, 0), Node.REAL_REPLICAS);
+      // No leader balancing: these tests check where the client routes, so leaders must stay where
+      // elections put them (with weights 1, 2, 3 the balancer would move them while a test looks).
+      nodes[id] = Node.bind(config(id, 0), Node.REAL_REPLICAS).withMembershipOptions(NO_BALANCING);
       ports[id] = nodes[id].grpcPort();
       members.add(new NodeConfig.InitialMember(id, "127.0.0.1:" + ports[id],
           weights == null ? 1 : weights[id - 1]));
@@ -84,7 +89,7 @@ final class RealCluster implements AutoCloseable {
   }
 
   void restart(long id) {
-    Node n = Node.bind(config(id, ports[(int) id]), Node.REAL_REPLICAS);
+    Node n = Node.bind(config(id, ports[(int) id]), Node.REAL_REPLICAS).withMembershipOptions(NO_BALANCING);
     n.serve(List.of());
     nodes[(int) id] = n;
   }
