@@ -115,7 +115,11 @@ final class Nemesis {
     } catch (InterruptedException e) {
       // stopAndHeal: the fault in progress was healed by its finally block
     } catch (Throwable t) {
-      error = t;
+      // stopAndHeal interrupts the loop on purpose: a signal cut short then ("interrupted while signalling")
+      // is no fault-injection failure (stopAndHeal resumes and restarts every node afterwards).
+      if (!stopping) {
+        error = t;
+      }
     }
   }
 

@@ -70,7 +70,8 @@ class NetworkPartitionTest {
 
   @Test
   void faultListParses() {
-    assertThat(FaultKind.parseList("kill, pause,partition")).isEqualTo(EnumSet.allOf(FaultKind.class));
+    assertThat(FaultKind.parseList("kill, pause,partition,membership")).isEqualTo(EnumSet.allOf(FaultKind.class));
+    assertThat(FaultKind.parseList("kill,pause,partition")).doesNotContain(FaultKind.MEMBERSHIP);
     assertThat(FaultKind.parseList("all")).isEqualTo(EnumSet.allOf(FaultKind.class));
     assertThat(FaultKind.parseList("none")).isEmpty();
     assertThat(FaultKind.parseList("pause")).containsExactly(FaultKind.PAUSE);
