@@ -67,7 +67,9 @@ import java.util.function.Function;
  * wrong-leader answer (a NotLeader detail), a response from a newer cluster-map epoch, or an unreachable
  * node update the cache, and the call is retried under one {@link RetryPolicy} within its deadline: the
  * caller sees a result, or a {@link KvException} once the policy gives up. Writes carry the client id and a
- * sequence number that retries reuse, so a retried write is applied at most once.
+ * sequence number that retries reuse, so a retried write is applied at most once. Writes to one shard are
+ * kept within the cluster's exactly-once window ({@code Limits.write_window}; see {@code WriteWindow}):
+ * more wait in the client, in order, within their deadline, so a retry is never refused as too old.
  *
  * <p>Batch calls are split per shard, sent in parallel and merged back in request order. {@link
  * #scan(ScanRequest, int)} is split per shard too, read in parallel and merged in key order;
@@ -81,6 +83,8 @@ import java.util.function.Function;
  * in their callbacks. One channel per node is opened on first use and reused; {@link #close()} closes them.
  */
 public final class KvClient implements AutoCloseable {
+  /** The exactly-once window of clusters whose map has no {@code write_window} (cluster.proto). */
+  static final int LEGACY_WRITE_WINDOW = 64;
 
   private final Shared shared;
   private final Duration deadline;
@@ -88,8 +92,9 @@ public final class KvClient implements AutoCloseable {
 
   /** Everything one client and its {@link #withDeadline} views share. */
   private record Shared(ChannelPool channels, RouteCache routes, NodeCaller caller, MapRefresher refresher,
-      Retrier retrier, LoadBalancer balancer, List<Endpoint> seeds, long clientId, AtomicLong sequence,
-      ScheduledExecutorService scheduler, boolean followerReads, long attemptTimeoutNanos) {}
+      Retrier retrier, LoadBalancer balancer, List<Endpoint> seeds, long clientId, WriteWindow writes,
+      int maxWritesPerShard, ScheduledExecutorService scheduler, boolean followerReads,
+      long attemptTimeoutNanos) {}
 
   private KvClient(Shared shared, Duration deadline) {
     this(shared, deadline, false);
@@ -282,7 +287,7 @@ public final class KvClient implements AutoCloseable {
             h -> ScanShardRequest.newBuilder().setClusterId(h.getClusterId()).setShardId(shardId)
                 .setStart(from).setEnd(end).setLimit(limit).setKeysOnly(request.getKeysOnly())
                 .setConsistency(request.getConsistency()).build(),
-            r -> ResponseHeader.getDefaultInstance())
+            r -> ResponseHeader.getDefaultInstance(), Deadline.after(deadline))
             .thenApply(r -> new ScanMerge.Page(r.getKvsList(), r.getMayHaveMore())));
   }
 
@@ -438,9 +443,14 @@ public final class KvClient implements AutoCloseable {
   <Req, Resp> CompletableFuture<Resp> callLeaderOf(String op, long shardId, boolean exactlyOnce,
       MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
       Function<Resp, ResponseHeader> headerOf) {
-    long sequence = exactlyOnce ? shared.sequence.incrementAndGet() : 0;
-    return callShard(op, view -> view.routable() ? view.table().shard(shardId).orElse(null) : null,
-        Routing.LEADER, sequence, method, request, headerOf);
+    Function<ClusterView, Shard> shardOf =
+        view -> view.routable() ? view.table().shard(shardId).orElse(null) : null;
+    Deadline dl = Deadline.after(deadline);
+    if (!exactlyOnce) {
+      return callShard(op, shardOf, Routing.LEADER, 0, method, request, headerOf, dl);
+    }
+    return viewForCall(op, dl).thenCompose(view -> withinWindow(op, shardId, view, dl,
+        sequence -> callShard(op, shardOf, Routing.LEADER, sequence, method, request, headerOf, dl)));
   }
 
   /** One call to the node at {@code address}, retried there only. */
@@ -462,23 +472,66 @@ public final class KvClient implements AutoCloseable {
   private <Req, Resp> CompletableFuture<Resp> write(String op, ByteString routingKey,
       MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
       Function<Resp, ResponseHeader> headerOf) {
-    // One sequence number per write, reused by every attempt: the server applies it at most once.
-    long sequence = shared.sequence.incrementAndGet();
-    return call(op, routingKey, Routing.LEADER, sequence, method, request, headerOf);
+    Deadline dl = Deadline.after(deadline);
+    Function<ClusterView, Shard> shardOf = shardOfKey(routingKey);
+    return viewForCall(op, dl).thenCompose(view -> {
+      Shard shard = shardOf.apply(view);
+      // One sequence number per write, handed out when the write fits in its shard's window and reused by
+      // every attempt: the server applies it at most once.
+      return withinWindow(op, shard == null ? 0 : shard.getId(), view, dl,
+          sequence -> callShard(op, shardOf, Routing.LEADER, sequence, method, request, headerOf, dl));
+    });
+  }
+
+  /**
+   * Runs {@code send} with a sequence number once a write to {@code shardId} fits in the exactly-once
+   * window, and frees its place when the call ends (answered, failed or out of time).
+   */
+  private <Resp> CompletableFuture<Resp> withinWindow(String op, long shardId, ClusterView view, Deadline dl,
+      java.util.function.LongFunction<CompletableFuture<Resp>> send) {
+    int window = Math.min(shared.maxWritesPerShard, writeWindow(view));
+    CompletableFuture<WriteWindow.Ticket> admitted = shared.writes.admit(shardId, window);
+    if (!admitted.isDone()) {
+      long waitNanos = Math.max(0, dl.remainingNanos());
+      var timeout = shared.scheduler.schedule(() -> admitted.completeExceptionally(new KvException(
+          Status.Code.DEADLINE_EXCEEDED, op + " did not start within its deadline of " + dl.budget()
+          + ": " + window + " earlier writes to its shard (the exactly-once window) were still unfinished",
+          0, false, null)), waitNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+      admitted.whenComplete((t, e) -> timeout.cancel(false));
+    }
+    return admitted.thenCompose(ticket -> {
+      CompletableFuture<Resp> call;
+      try {
+        call = send.apply(ticket.sequence());
+      } catch (RuntimeException e) {
+        shared.writes.release(ticket);
+        throw e;
+      }
+      return call.whenComplete((r, e) -> shared.writes.release(ticket));
+    });
+  }
+
+  /** The cluster's exactly-once window (cluster.proto, Limits.write_window; 0 in older maps: 64). */
+  private static int writeWindow(ClusterView view) {
+    int w = view.map().getLimits().getWriteWindow();
+    return w == 0 ? LEGACY_WRITE_WINDOW : w;
+  }
+
+  private static Function<ClusterView, Shard> shardOfKey(ByteString routingKey) {
+    return routingKey == null ? view -> null
+        : view -> view.routable() ? view.table().shardForKey(routingKey) : null;
   }
 
   private <Req, Resp> CompletableFuture<Resp> call(String op, ByteString routingKey, Routing routing,
       long sequence, MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
       Function<Resp, ResponseHeader> headerOf) {
-    Function<ClusterView, Shard> shardOf = routingKey == null ? view -> null
-        : view -> view.routable() ? view.table().shardForKey(routingKey) : null;
-    return callShard(op, shardOf, routing, sequence, method, request, headerOf);
+    return callShard(op, shardOfKey(routingKey), routing, sequence, method, request, headerOf,
+        Deadline.after(deadline));
   }
 
   private <Req, Resp> CompletableFuture<Resp> callShard(String op, Function<ClusterView, Shard> shardOf,
       Routing routing, long sequence, MethodDescriptor<Req, Resp> method, Function<RequestHeader, Req> request,
-      Function<Resp, ResponseHeader> headerOf) {
-    Deadline dl = Deadline.after(deadline);
+      Function<Resp, ResponseHeader> headerOf, Deadline dl) {
     return shared.retrier.run(op, dl, (number, d) -> shared.refresher.viewFor(d)
         .thenCompose(view -> attempt(view, d, shardOf.apply(view), routing, sequence, method, request,
             headerOf)));
@@ -651,6 +704,7 @@ public final class KvClient implements AutoCloseable {
     private Duration keepAliveTime = Duration.ofMinutes(5);
     private Duration keepAliveTimeout = Duration.ofSeconds(20);
     private Duration suspectFor = Duration.ofSeconds(2);
+    private int maxWritesPerShard = Integer.MAX_VALUE;
 
     private Builder() {}
 
@@ -736,6 +790,18 @@ public final class KvClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * At most this many unfinished writes per shard (default: the cluster's exactly-once window, which is
+     * also the upper bound; see {@code WriteWindow}); more wait in the client, in order.
+     */
+    public Builder maxWritesInFlightPerShard(int max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("max writes in flight per shard must be 1 or more, got " + max);
+      }
+      this.maxWritesPerShard = max;
+      return this;
+    }
+
     public KvClient build() {
       if (seeds.isEmpty()) {
         throw new IllegalArgumentException("no seed endpoints: call seeds(\"host:port,...\")");
@@ -754,7 +820,8 @@ public final class KvClient implements AutoCloseable {
       MapRefresher refresher = new MapRefresher(routes, caller, lb, seeds, attemptNanos);
       Retrier retrier = new Retrier(retryPolicy, scheduler, jitterSeed);
       return new KvClient(new Shared(channels, routes, caller, refresher, retrier, lb, seeds, id,
-          new AtomicLong(), scheduler, followerReads, attemptNanos), deadline);
+          new WriteWindow(new AtomicLong()), maxWritesPerShard, scheduler, followerReads, attemptNanos),
+          deadline);
     }
 
     private static long randomClientId() {

@@ -63,6 +63,12 @@ public final class Retrier {
     }
   }
 
+  private long nextLeaderWaitDelay(int leaderWaits, long remaining) {
+    synchronized (random) {
+      return policy.nextLeaderWaitDelayNanos(leaderWaits, remaining, random);
+    }
+  }
+
   private final class Call<T> {
     final String operation;
     final Deadline deadline;
@@ -71,6 +77,8 @@ public final class Retrier {
     boolean anyNodeAnswered;
     /** The previous retry went without delay: the next redirect backs off (see RetryPolicy). */
     boolean lastRetryImmediate;
+    /** Failed attempts that meant "waiting for a leader" (see RetryPolicy#nextLeaderWaitDelayNanos). */
+    int leaderWaits;
 
     Call(String operation, Deadline deadline, Attempt<T> attempt, CompletableFuture<T> result) {
       this.operation = operation;
@@ -115,9 +123,14 @@ public final class Retrier {
           && (failure.kind() == Failure.Kind.REDIRECT || failure.kind() == Failure.Kind.STALE_EPOCH);
       lastRetryImmediate = immediate;
       long remaining = deadline.remainingNanos();
-      long delay = nextDelay(number, remaining, immediate);
+      boolean leaderWait = failure.kind() == Failure.Kind.NO_LEADER
+          || failure.kind() == Failure.Kind.NODE_UNAVAILABLE;
+      long delay = leaderWait ? nextLeaderWaitDelay(++leaderWaits, remaining)
+          : nextDelay(number - leaderWaits, remaining, immediate);
       if (delay < 0) {
-        result.completeExceptionally(giveUp(number, remaining, failure, cause));
+        boolean countLeft = leaderWait ? leaderWaits < 4 * policy.maxAttempts()
+            : number - leaderWaits < policy.maxAttempts();
+        result.completeExceptionally(giveUp(number, remaining <= 0 || countLeft, failure, cause));
       } else if (delay == 0) {
         next(number + 1);
       } else {
@@ -130,8 +143,7 @@ public final class Retrier {
       }
     }
 
-    KvException giveUp(int attempts, long remaining, Failure last, Throwable cause) {
-      boolean outOfTime = remaining <= 0 || attempts < policy.maxAttempts();
+    KvException giveUp(int attempts, boolean outOfTime, Failure last, Throwable cause) {
       // Out of time: DEADLINE_EXCEEDED, unless every sign was of unreachable nodes (UNAVAILABLE).
       Status.Code code = last.status().getCode();
       if (outOfTime && code != Status.Code.UNAVAILABLE) {

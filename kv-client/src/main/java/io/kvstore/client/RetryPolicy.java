@@ -97,6 +97,29 @@ public final class RetryPolicy {
     return delay >= remainingNanos ? -1 : delay;
   }
 
+  /**
+   * The delay before the next attempt after a failure that means "waiting for a leader": the shard is
+   * electing one (NO_LEADER) or the node tried is gone (NODE_UNAVAILABLE, e.g. the leader was killed).
+   * A new leader usually takes over within a few hundred milliseconds, so the exponential delay is capped
+   * at {@link #LEADER_WAIT_CAP} there (etcd's client retries every 25 ms): a longer sleep would only add
+   * to the outage the caller sees. Such waits are bounded by the deadline and by four times
+   * {@code maxAttempts} (about 6 s at the cap by default), not by {@code maxAttempts} itself.
+   *
+   * @param leaderWaits failed attempts of this kind so far (1 or more)
+   * @return -1 when the call must give up now, otherwise the delay in nanoseconds
+   */
+  public long nextLeaderWaitDelayNanos(int leaderWaits, long remainingNanos, RandomGenerator random) {
+    if (leaderWaits >= 4L * maxAttempts || remainingNanos <= 0) {
+      return -1;
+    }
+    long base = Math.min(baseBackoffNanos(leaderWaits), Math.min(LEADER_WAIT_CAP.toNanos(), maxBackoffNanos));
+    long delay = base - (long) (base * jitter * random.nextDouble());
+    return delay >= remainingNanos ? -1 : delay;
+  }
+
+  /** The longest delay between attempts while waiting for a leader; see {@link #nextLeaderWaitDelayNanos}. */
+  public static final Duration LEADER_WAIT_CAP = Duration.ofMillis(100);
+
   @Override
   public String toString() {
     return "RetryPolicy{maxAttempts=" + maxAttempts + ", initial=" + Duration.ofNanos(initialBackoffNanos)

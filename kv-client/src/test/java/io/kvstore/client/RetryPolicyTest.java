@@ -101,11 +101,41 @@ class RetryPolicyTest {
       AtomicInteger attempts = new AtomicInteger();
       CompletableFuture<String> r = retrier.run("get", Deadline.after(Duration.ofSeconds(30)), (n, d) -> {
         attempts.incrementAndGet();
+        return CompletableFuture.failedFuture(Status.ABORTED.withDescription("busy").asRuntimeException());
+      });
+      assertThatThrownBy(r::join).hasCauseInstanceOf(KvException.class).cause()
+          .hasMessageContaining("gave up after 4 attempts").hasMessageContaining("busy");
+      assertThat(attempts).hasValue(4);
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
+  void waitingForALeaderRetriesEveryHundredMillisecondsAtMostAndFourTimesAsOften() throws Exception {
+    // The exponential delay would reach 1 s; while a leader is being elected (or the node tried is gone)
+    // it stops at 100 ms, so a caller is not kept waiting long after the new leader took over.
+    RetryPolicy p = new RetryPolicy(4, Duration.ofMillis(20), Duration.ofSeconds(1), 2, 0.5);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    for (int waits = 1; waits < 16; waits++) {
+      long d = p.nextLeaderWaitDelayNanos(waits, Duration.ofSeconds(30).toNanos(), random);
+      assertThat(d).isBetween(1L, RetryPolicy.LEADER_WAIT_CAP.toNanos());
+    }
+    assertThat(p.nextLeaderWaitDelayNanos(16, Duration.ofSeconds(30).toNanos(), random)).isEqualTo(-1);
+    assertThat(p.nextDelayNanos(4, Duration.ofSeconds(30).toNanos(), false, random)).isEqualTo(-1);
+
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try {
+      Retrier retrier = new Retrier(
+          new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(2), 2, 0.5), scheduler, 5);
+      AtomicInteger attempts = new AtomicInteger();
+      CompletableFuture<String> r = retrier.run("get", Deadline.after(Duration.ofSeconds(30)), (n, d) -> {
+        attempts.incrementAndGet();
         return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription("no leader").asRuntimeException());
       });
       assertThatThrownBy(r::join).hasCauseInstanceOf(KvException.class).cause()
-          .hasMessageContaining("gave up after 4 attempts").hasMessageContaining("no leader");
-      assertThat(attempts).hasValue(4);
+          .hasMessageContaining("gave up after 16 attempts").hasMessageContaining("no leader");
+      assertThat(attempts).hasValue(16);
     } finally {
       scheduler.shutdownNow();
     }

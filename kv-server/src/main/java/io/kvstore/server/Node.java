@@ -32,13 +32,16 @@ import io.kvstore.server.grpc.WatchService;
 import io.kvstore.server.grpc.NodeInternalService;
 import io.kvstore.server.grpc.NotReadyService;
 import io.kvstore.server.grpc.PeerChannels;
+import io.kvstore.server.grpc.RequestParsing;
 import io.kvstore.server.grpc.RequestValidator;
 import io.kvstore.server.metrics.GrpcServerMetrics;
 import io.kvstore.server.metrics.MetricsServer;
 import io.kvstore.server.proto.NodeInternalGrpc;
 import io.kvstore.server.replica.LeaderHint;
 import io.kvstore.server.replica.NodeReplicas;
+import io.kvstore.server.replica.ReplicaOptions;
 import io.kvstore.server.replica.ShardReplicas;
+import io.kvstore.server.statemachine.SessionTable;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,6 +92,12 @@ public final class Node implements AutoCloseable {
      */
     void transferLeadershipsAway(Duration timeout);
 
+    /**
+     * Before the node closes its port: stop answering reads from the leader lease (peers that find the
+     * port closed stop honouring it). Default: nothing to do (replicas without leases).
+     */
+    default void endLeaseReads() {}
+
     /** Stops the replicas: flushes and closes storage. Blocks until done. */
     @Override
     void close();
@@ -132,6 +141,11 @@ public final class Node implements AutoCloseable {
             if (still > 0) {
               log.info("node {} still leads {} shards after {}", config.nodeId(), still, timeout);
             }
+          }
+
+          @Override
+          public void endLeaseReads() {
+            r.endLeaseReads();
           }
 
           @Override
@@ -210,9 +224,10 @@ public final class Node implements AutoCloseable {
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
-            .addService(health.getHealthService())
-            .addService(ProtoReflectionServiceV1.newInstance())
-            .fallbackHandlerRegistry(services)
+            // Every service parses its requests itself: an undecodable body is INVALID_ARGUMENT.
+            .addService(RequestParsing.strict(health.getHealthService().bindService()))
+            .addService(RequestParsing.strict(ProtoReflectionServiceV1.newInstance().bindService()))
+            .fallbackHandlerRegistry(RequestParsing.strict(services))
             .intercept(new ForwardingMarker())
             .intercept(new GrpcServerMetrics(registry))
             .build()
@@ -261,6 +276,7 @@ public final class Node implements AutoCloseable {
                 .setMaxKeyBytes(4096)
                 .setMaxValueBytes(config.maxValueBytes())
                 .setMaxBatchKeys(10_000)
+                .setWriteWindow(config.replicaOptions().sessions().resultsPerClient())
                 .build());
     if (map.node(config.nodeId()).isEmpty()) {
       throw new IllegalStateException(
@@ -275,7 +291,7 @@ public final class Node implements AutoCloseable {
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     health.setStatus(ClusterGrpc.SERVICE_NAME, ServingStatus.SERVING);
 
-    replicaHost = replicaFactory.start(config, map.table(), registry);
+    replicaHost = replicaFactory.start(withMapWindow(config, map.table().limits()), map.table(), registry);
     for (BindableService s : replicaHost.services()) {
       services.addService(s);
     }
@@ -299,6 +315,16 @@ public final class Node implements AutoCloseable {
     health.setStatus(NodeInternalGrpc.SERVICE_NAME, ServingStatus.SERVING);
     log.info("node {} of cluster '{}' serves {} shards on {} (map epoch {})",
         config.nodeId(), map.clusterId(), replicas.localShards().size(), grpcAddress(), map.epoch());
+  }
+
+  /**
+   * {@code config} with the cluster's exactly-once window: every replica of a shard must evict the same
+   * results (the table is replicated state), so the window comes from the map, never from a node's flags.
+   */
+  static NodeConfig withMapWindow(NodeConfig config, Limits limits) {
+    int window = limits.getWriteWindow() == 0 ? SessionTable.Limits.LEGACY_WINDOW : limits.getWriteWindow();
+    ReplicaOptions options = config.replicaOptions();
+    return config.withReplicaOptions(options.withSessions(options.sessions().withResultsPerClient(window)));
   }
 
   /** Sets the membership tuning before {@link #serve} or {@link #join} (tests: fewer moves at once). */
@@ -456,6 +482,10 @@ public final class Node implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("node {}: handing leaderships away failed: {}", config.nodeId(), e.toString());
       }
+    }
+    if (replicaHost != null) {
+      // Peers that find our port closed stop honouring our leases (faster failover): stop using them first.
+      replicaHost.endLeaseReads();
     }
     if (server != null) {
       server.shutdown();

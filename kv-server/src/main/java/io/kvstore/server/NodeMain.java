@@ -117,6 +117,13 @@ public final class NodeMain implements Callable<Integer> {
   int maxValueBytes;
 
   @Option(
+      names = "--write-window",
+      defaultValue = "1024",
+      description = "The exactly-once window of a new cluster: results of each client's latest writes kept"
+          + " per shard (default: ${DEFAULT-VALUE}).")
+  int writeWindow;
+
+  @Option(
       names = "--cache-bytes",
       defaultValue = "67108864",
       description = "The hot-value cache's bound in bytes; 0 turns it off (default: ${DEFAULT-VALUE}).")
@@ -174,6 +181,10 @@ public final class NodeMain implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "--data-dir is required (on the command line or in --config)");
     }
+    if (writeWindow < 1) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--write-window must be 1 or more, got " + writeWindow);
+    }
     ReplicaOptions d = ReplicaOptions.defaults();
     ReplicaOptions options =
         new ReplicaOptions(
@@ -186,7 +197,7 @@ public final class NodeMain implements Callable<Integer> {
             d.readTimeoutTicks(),
             leaseReads,
             cacheBytes,
-            d.sessions(),
+            d.sessions().withResultsPerClient(writeWindow),
             d.storage(),
             d.maxTransportBatchBytes());
     return new NodeConfig(

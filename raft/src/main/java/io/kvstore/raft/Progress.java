@@ -130,6 +130,7 @@ final class Progress {
         state,
         learner,
         snapshot == null ? 0 : snapshot.getIndex(),
-        state == State.SNAPSHOT ? snapshotAcked : 0);
+        state == State.SNAPSHOT ? snapshotAcked : 0,
+        recentActive);
   }
 }

@@ -9,9 +9,12 @@ package io.kvstore.raft;
  * @param learner true for a non-voting member
  * @param snapshotIndex while {@code state == SNAPSHOT}: the index of the snapshot being sent, else 0
  * @param snapshotOffset while {@code state == SNAPSHOT}: bytes the replica acknowledged
+ * @param recentActive the leader heard from the replica within the current check-quorum window (about an
+ *     election timeout); false for a replica that is down or cut off (always true for the leader itself)
  */
 public record ProgressView(
-    long match, long next, State state, boolean learner, long snapshotIndex, long snapshotOffset) {
+    long match, long next, State state, boolean learner, long snapshotIndex, long snapshotOffset,
+    boolean recentActive) {
 
   /** Replication mode towards one replica (etcd's progress states). */
   public enum State {

@@ -265,6 +265,39 @@ class RaftCore {
     }
   }
 
+  /**
+   * The driver knows the process of {@code node} is gone (see {@link RawNode#reportPeerDown}). A follower
+   * led by it stops waiting for the election timeout: it forgets its leader, so it grants (pre-)votes at
+   * once instead of defending a dead leader's lease, and campaigns after 1, 3, 5, ... ticks: a slot of its
+   * own among the surviving voters, so they do not campaign in the same tick and split the vote (a tick is
+   * plenty for the others to hear of the death too, which is a matter of milliseconds).
+   */
+  void peerDown(long node) {
+    if (role != Role.FOLLOWER || leader != node || node == id) {
+      return;
+    }
+    wake();
+    leader = 0;
+    // Distinct delays, so the survivors do not all campaign in one tick and split the vote: each takes
+    // a slot from its rank among the other voters, rotated by the term (the same on every survivor, and
+    // different from group to group, so the dead node's leaderships spread over the survivors).
+    long[] voters = membership.voters();
+    int rank = 0;
+    int others = 0;
+    for (long v : voters) {
+      if (v != node) {
+        if (v < id) {
+          rank++;
+        }
+        others++;
+      }
+    }
+    int slot = (int) ((rank + term) % Math.max(1, others));
+    int delay = 1 + 2 * slot;
+    electionElapsed = Math.max(electionElapsed, Math.max(cfg.electionTick(), randomizedElectionTimeout - delay));
+    metrics.leaderReportedDown();
+  }
+
   /** Resumes a quiet group (see {@link Config#quiesce()}). */
   void wake() {
     if (!quiesced) {
@@ -737,7 +770,8 @@ class RaftCore {
               ProgressView.State.REPLICATE,
               membership.isLearner(id),
               0,
-              0));
+              0,
+              true));
     }
     return new Status(
         id, role, term, vote, leader, log.committed, log.applied, log.lastIndex(),

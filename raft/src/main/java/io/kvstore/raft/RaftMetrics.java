@@ -16,6 +16,7 @@ public final class RaftMetrics {
   private long snapshotsSent;
   private long snapshotsInstalled;
   private long proposalsRejected;
+  private long leadersReportedDown;
 
   /** Inbound messages dropped (or rejected) for {@code reason}. */
   public long dropped(DropReason reason) {
@@ -71,6 +72,15 @@ public final class RaftMetrics {
   /** Proposals refused (not leader, transfer in progress, pending conf change). */
   public long proposalsRejected() {
     return proposalsRejected;
+  }
+
+  /** Times this follower forgot its leader early because the driver reported that leader's process gone. */
+  public long leadersReportedDown() {
+    return leadersReportedDown;
+  }
+
+  void leaderReportedDown() {
+    leadersReportedDown++;
   }
 
   void drop(DropReason reason) {

@@ -205,6 +205,20 @@ public final class RawNode {
     }
   }
 
+  /**
+   * The driver knows that the process of {@code node} is gone, not merely slow or cut off: e.g. nothing
+   * listens on its address any more (connection refused), which a paused or partitioned process never
+   * causes. A follower whose leader it is forgets that leader and campaigns within electionTick/2 ticks
+   * instead of a full election timeout, so a crashed leader is replaced sooner. Safe whatever the truth:
+   * an election is always safe in Raft, and a leader lease is only defended for leaders that are alive
+   * (a wrong report about a live leader costs an election, and a lease answer of that leader would be at
+   * risk: hence "process gone", never "slow"). No effect on leaders, candidates, or followers of others.
+   */
+  public void reportPeerDown(long node) {
+    checkNotAwaitingAdvance();
+    core.peerDown(node);
+  }
+
   /** The driver could not send a snapshot chunk to {@code node} (e.g. the snapshot is gone). */
   public void reportSnapshotFailure(long node) {
     checkNotAwaitingAdvance();

@@ -108,4 +108,60 @@ class ElectionTest {
       assertThat(n.appliedIndex).isGreaterThan(index);
     }
   }
+
+  @Test
+  void aLeaderReportedDownIsReplacedWithinAFewTicksNotAnElectionTimeout() {
+    SimCluster sim = SimCluster.withLeader(11, 3, SimCluster.defaults().electionTick(40));
+    SimNode old = sim.leader();
+    long term = old.core().term;
+    sim.crash(old.id); // reported as gone to both followers
+    // electionTick is 40: without the report no follower may even pre-campaign before 40 ticks.
+    assertThat(sim.runUntil(() -> sim.leader() != null && sim.leader().core().term > term, 10)).isTrue();
+    assertThat(sim.nodes.values().stream().filter(SimNode::alive)
+        .mapToLong(n -> n.core().metrics.leadersReportedDown()).sum()).isEqualTo(2);
+  }
+
+  @Test
+  void withoutTheReportACrashedLeaderIsReplacedOnlyAfterTheElectionTimeout() {
+    SimCluster sim = SimCluster.withLeader(12, 3, SimCluster.defaults().electionTick(40));
+    sim.reportCrashes = false;
+    SimNode old = sim.leader();
+    long term = old.core().term;
+    sim.crash(old.id);
+    assertThat(sim.runUntil(() -> sim.leader() != null && sim.leader().core().term > term, 10)).isFalse();
+    assertThat(sim.runUntil(() -> sim.leader() != null && sim.leader().core().term > term, 200)).isTrue();
+  }
+
+  @Test
+  void aReportAboutANodeThatIsNotTheLeaderChangesNothing() {
+    SimCluster sim = SimCluster.withLeader(13, 3, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    long term = leader.core().term;
+    long[] followers = sim.nodes.keySet().stream().filter(id -> id != leader.id).mapToLong(Long::longValue)
+        .toArray();
+    // Follower A hears that follower B is gone (and the leader hears it too): no follower forgets the leader.
+    sim.node(followers[0]).node.reportPeerDown(followers[1]);
+    leader.node.reportPeerDown(followers[0]);
+    for (int i = 0; i < 100; i++) {
+      sim.step();
+    }
+    assertThat(sim.leader()).isSameAs(leader);
+    assertThat(leader.core().term).isEqualTo(term);
+    assertThat(sim.node(followers[0]).core().leader).isEqualTo(leader.id);
+    assertThat(sim.node(followers[0]).core().metrics.leadersReportedDown()).isZero();
+  }
+
+  @Test
+  void theSurvivorsOfADeadLeaderNeverSplitTheVoteWhateverTheSeed() {
+    // Without distinct slots, two survivors campaigning in the same tick each vote for themselves and the
+    // group waits a whole election timeout more. Every seed must elect within a few ticks.
+    for (long seed = 100; seed < 140; seed++) {
+      SimCluster sim = SimCluster.withLeader(seed, 3 + 2 * (int) (seed % 2), SimCluster.defaults().electionTick(40));
+      SimNode old = sim.leader();
+      long term = old.core().term;
+      sim.crash(old.id);
+      assertThat(sim.runUntil(() -> sim.leader() != null && sim.leader().core().term > term, 15))
+          .as("seed %d", seed).isTrue();
+    }
+  }
 }

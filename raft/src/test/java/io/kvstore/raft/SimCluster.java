@@ -43,6 +43,8 @@ final class SimCluster {
   double dupRate;
   int minDelay = 1;
   int maxDelay = 1;
+  /** Whether a crash is reported to the others as "process gone" ({@link RawNode#reportPeerDown}). */
+  boolean reportCrashes = true;
   /** Probability that a Ready is cut short by a crash (chaos runs only). */
   double crashInReadyRate;
   private final Set<Long> blocked = new HashSet<>();
@@ -191,6 +193,9 @@ final class SimCluster {
     for (SimNode o : nodes.values()) {
       if (o.alive() && !o.core().awaitingAdvance()) {
         o.node.reportUnreachable(id); // the node-level failure detector
+        if (reportCrashes) {
+          o.node.reportPeerDown(id); // its port refuses connections: the process is gone
+        }
       }
     }
   }

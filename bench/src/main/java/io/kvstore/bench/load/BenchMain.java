@@ -97,6 +97,12 @@ public final class BenchMain implements Callable<Integer> {
       description = "Warm-up per configuration, discarded (default ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
+  @Option(names = "--prewarm", defaultValue = "30", paramLabel = "SECONDS",
+      description = "Before the first configuration, every store runs workload A at the largest in-flight "
+          + "value for this long, unmeasured: the JVMs (kvstore's nodes, the generator's clients) compile "
+          + "their hot paths, as a long-running server has; 0 skips it (default ${DEFAULT-VALUE}).")
+  int prewarmSeconds;
+
   @Option(names = "--duration", defaultValue = "20", paramLabel = "SECONDS",
       description = "Measured time per configuration (default ${DEFAULT-VALUE}).")
   int durationSeconds;
@@ -172,6 +178,7 @@ public final class BenchMain implements Callable<Integer> {
         preflight(t, keySpace, deadline);
       }
       ProgressListener progress = new ConsoleProgress(console);
+      prewarm(targets, configs, keySpace, chooser);
       boolean flip = false;
       for (RunConfig config : configs) {
         // Alternate which store goes first, so that neither always runs on the warmer (or more loaded)
@@ -214,6 +221,9 @@ public final class BenchMain implements Callable<Integer> {
         + "; shared with other builds and processes: see the machine CPU busy column");
     context.add("command: " + System.getProperty("bench.command",
         "bench " + String.join(" ", spec.commandLine().getParseResult().originalArgs())));
+    context.add(prewarmSeconds > 0
+        ? "pre-warm: " + prewarmSeconds + " s of workload A per store before the first configuration, unmeasured"
+        : "pre-warm: none (--prewarm 0): a fresh JVM's first seconds are in the figures");
     context.addAll(failures);
     String md = MarkdownReport.render(context, results, comparison);
     Files.writeString(outDir.resolve("results.md"), md, StandardCharsets.UTF_8);
@@ -231,6 +241,37 @@ public final class BenchMain implements Callable<Integer> {
     console.println("Written: " + outDir.resolve("results.md") + ", " + outDir.resolve("results.csv") + ", "
         + outDir.resolve("chart.svg"));
     return !failures.isEmpty() || results.stream().anyMatch(r -> r.operations() == 0) ? 1 : 0;
+  }
+
+  /**
+   * The pre-warm phase ({@code --prewarm}): a JIT-compiled server (and client) is slow for its first tens
+   * of seconds, which says nothing about the store a user runs for days; etcd (Go) has no such phase. Every
+   * store gets the identical unmeasured load, so the comparison stays like for like.
+   */
+  private void prewarm(List<BenchTarget> targets, List<RunConfig> configs, KeySpace keySpace, KeyChooser chooser)
+      throws Exception {
+    if (prewarmSeconds < 0 || prewarmSeconds > 3600) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--prewarm must be 0 to 3600 seconds");
+    }
+    if (prewarmSeconds == 0) {
+      return;
+    }
+    int most = configs.stream().mapToInt(RunConfig::inFlight).max().orElse(16);
+    RunConfig warm = new RunConfig(Workload.parse("A"), ReadConsistency.parse(consistency), most,
+        Duration.ofSeconds(prewarmSeconds), Duration.ofSeconds(1), seed);
+    for (BenchTarget target : targets) {
+      if (!target.loaded()) {
+        console.printf("%-8s loading %,d keys of %d bytes...%n", target.name(), keys, valueSize);
+        KeyLoader.load(target, keySpace, Math.max(64, most), Duration.ofMinutes(10), seed);
+      }
+      console.printf("%-8s pre-warm: workload A, %d in flight, %d s (not measured)%n", target.name(), most,
+          prewarmSeconds);
+      try {
+        new LoadRun(target, warm, keySpace, chooser, ProgressListener.NONE).run();
+      } catch (IllegalStateException e) {
+        console.println(target.name() + " pre-warm: " + e.getMessage());
+      }
+    }
   }
 
   /**

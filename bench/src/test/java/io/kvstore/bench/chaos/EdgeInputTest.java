@@ -11,6 +11,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.kvstore.client.Endpoint;
 import io.kvstore.proto.v1.BatchGetRequest;
@@ -26,6 +28,9 @@ import io.kvstore.proto.v1.GetNodeStatusRequest;
 import io.kvstore.proto.v1.GetRequest;
 import io.kvstore.proto.v1.GetResponse;
 import io.kvstore.proto.v1.KVGrpc;
+import io.kvstore.proto.v1.LeaseGrpc;
+import io.kvstore.proto.v1.LockGrpc;
+import io.kvstore.proto.v1.WatchGrpc;
 import io.kvstore.proto.v1.KeyRange;
 import io.kvstore.proto.v1.KeyValue;
 import io.kvstore.proto.v1.PutRequest;
@@ -68,7 +73,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Bad input at the edge of a real node (a child JVM): every public RPC with malformed, oversized and
  * boundary requests generated from a seed ({@code -Dedge.seed=N} replays another), undecodable message
- * bytes to every method the port serves (public and internal), and raw garbage bytes to the gRPC and
+ * bytes to every method the port serves (public, internal, health and reflection: INVALID_ARGUMENT naming
+ * the method), and raw garbage bytes to the gRPC and
  * metrics ports. The node must answer each request with the status the API documents (kv.proto: INVALID_ARGUMENT
  * for a malformed request, FAILED_PRECONDITION for a cross-shard Txn or a wrong cluster id,
  * RESOURCE_EXHAUSTED past the transport's size limit), never UNKNOWN (an uncaught exception) and never hang;
@@ -91,9 +97,6 @@ class EdgeInputTest {
   private SplittableRandom random = new SplittableRandom(SEED);
   private final Map<ByteString, GetResponse> before = new LinkedHashMap<>();
   private final List<String> mismatches = new ArrayList<>();
-  /** What grpc-java says when a listener (here: the request parser) throws. */
-  private static final String GRPC_PARSE_FAILURE = "Application error processing RPC";
-  private int grpcParseUnknowns;
   private int droppedConnections;
 
   @BeforeAll
@@ -190,8 +193,11 @@ class EdgeInputTest {
           .setPrefix(ByteString.copyFromUtf8("edge")).setContinuationToken(bytes(1 + random.nextInt(64))).build()));
       expect("Scan limit 10,000 (the most)", Set.of(Status.Code.OK), () -> kv().scan(ScanRequest.newBuilder()
           .setPrefix(ByteString.copyFromUtf8("edge-intact-1")).setLimit(MAX_BATCH).build()));
-      // "at most 10,000": refusing or clamping a larger page are both within the contract.
-      expect("Scan limit 2^32-1", EnumSet.of(Status.Code.OK, Status.Code.INVALID_ARGUMENT), () -> kv().scan(
+      // kv.proto: "at most 10,000 (a larger value, up to 2^32-1, is INVALID_ARGUMENT)"; the uint32 is
+      // read unsigned, so the message names 4294967295, not -1.
+      expect("Scan limit 2^32-1", MALFORMED, () -> kv().scan(
+          ScanRequest.newBuilder().setPrefix(ByteString.copyFromUtf8("edge-intact-1")).setLimit(-1).build()));
+      expectMessage("Scan limit 2^32-1", "limit is 4294967295", () -> kv().scan(
           ScanRequest.newBuilder().setPrefix(ByteString.copyFromUtf8("edge-intact-1")).setLimit(-1).build()));
       // BatchGet / BatchPut
       expect("BatchGet " + (MAX_BATCH + 1) + " keys", MALFORMED, () -> kv().batchGet(BatchGetRequest.newBuilder()
@@ -221,8 +227,11 @@ class EdgeInputTest {
 
   @Test
   void undecodableMessagesToEveryMethodAreRefusedAndTheNodeStaysUp() throws Exception {
+    // Every service the port serves: the public API, the node-to-node ones, health and reflection.
     List<ServiceDescriptor> services = List.of(KVGrpc.getServiceDescriptor(), ClusterGrpc.getServiceDescriptor(),
-        NodeInternalGrpc.getServiceDescriptor(), RaftTransportGrpc.getServiceDescriptor());
+        LeaseGrpc.getServiceDescriptor(), LockGrpc.getServiceDescriptor(), WatchGrpc.getServiceDescriptor(),
+        NodeInternalGrpc.getServiceDescriptor(), RaftTransportGrpc.getServiceDescriptor(),
+        HealthGrpc.getServiceDescriptor(), ServerReflectionGrpc.getServiceDescriptor());
     Map<String, Map<Status.Code, Integer>> seen = new TreeMap<>();
     for (ServiceDescriptor service : services) {
       for (MethodDescriptor<?, ?> method : service.getMethods()) {
@@ -234,16 +243,14 @@ class EdgeInputTest {
           Status status = rawCall(method, garbage);
           seen.computeIfAbsent(method.getFullMethodName(), k -> new TreeMap<>()).merge(status.getCode(), 1,
               Integer::sum);
-          if (status.getCode() == Status.Code.UNKNOWN && GRPC_PARSE_FAILURE.equals(status.getDescription())) {
-            // Known gap (reported to kv-server's owner): grpc-java closes a call whose request it cannot
-            // parse with UNKNOWN "Application error processing RPC" before any service code runs; the API
-            // documents INVALID_ARGUMENT for malformed requests. Counted and printed, not hidden.
-            grpcParseUnknowns++;
-          } else if (status.getCode() == Status.Code.UNAVAILABLE && "io exception".equals(status.getDescription())) {
+          if (status.getCode() == Status.Code.UNAVAILABLE && "io exception".equals(status.getDescription())) {
             // The node dropped the connection while a large undecodable body was still being sent (seen on
             // the client-streaming RaftTransport/Send): a refusal too; the node must still be up below.
             droppedConnections++;
-          } else if (status.getCode() != Status.Code.INTERNAL && status.getCode() != Status.Code.INVALID_ARGUMENT) {
+          } else if (status.getCode() != Status.Code.INVALID_ARGUMENT
+              || status.getDescription() == null
+              || !status.getDescription().contains(method.getFullMethodName())) {
+            // kv.proto: a malformed request is INVALID_ARGUMENT, and the message names what was wrong.
             mismatches.add(method.getFullMethodName() + " with " + garbage.length + " undecodable bytes: "
                 + status);
           }
@@ -261,10 +268,6 @@ class EdgeInputTest {
     if (droppedConnections > 0) {
       System.out.println("EdgeInputTest: " + droppedConnections + " undecodable requests ended with the node"
           + " closing the connection");
-    }
-    if (grpcParseUnknowns > 0) {
-      System.out.println("EdgeInputTest: WARNING " + grpcParseUnknowns + " undecodable requests answered UNKNOWN"
-          + " (gRPC's parse failure) instead of the documented INVALID_ARGUMENT");
     }
     assertThat(mismatches).as("seed %d", SEED).isEmpty();
     assertNodeUpAndDataIntact();
@@ -323,6 +326,18 @@ class EdgeInputTest {
     }
     if (!allowed.contains(code)) {
       mismatches.add(what + ": expected " + allowed + ", got " + code + " " + description);
+    }
+  }
+
+  private void expectMessage(String what, String part, Supplier<?> call) {
+    try {
+      call.get();
+      mismatches.add(what + ": expected a refusal saying '" + part + "', got OK");
+    } catch (StatusRuntimeException e) {
+      String d = String.valueOf(e.getStatus().getDescription());
+      if (!d.contains(part)) {
+        mismatches.add(what + ": expected a message saying '" + part + "', got " + e.getStatus());
+      }
     }
   }
 

@@ -13,11 +13,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A leader paused with SIGSTOP must not answer reads from its lease when it wakes (issue 7). Nodes run
- * with {@code --lease-reads}; the nemesis pauses leaders for 3–7 s, four runs of 40 s. Tagged soak because
- * it fails today (see bench/README.md, "Verification": the lease is counted in the node's own Raft ticks,
- * which stop while the process is stopped); run it with
- * {@code mvn -o -pl bench -Psoak test -Dtest=LeaseReadPauseTest}. It passes once the server voids the lease
- * after a gap in its ticks.
+ * with {@code --lease-reads}; the nemesis pauses leaders for 3–7 s, four runs of 40 s. The server voids
+ * every lease after a gap in its ticks longer than the drift margin (RaftWorker), before it handles any
+ * message or read. Tagged soak for its length; run it with
+ * {@code mvn -o -pl bench -Psoak test -Dtest=LeaseReadPauseTest}.
  */
 @Tag("soak")
 class LeaseReadPauseTest {

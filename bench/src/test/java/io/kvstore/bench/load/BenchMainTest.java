@@ -23,11 +23,13 @@ class BenchMainTest {
       ByteArrayOutputStream console = new ByteArrayOutputStream();
       int code = new CommandLine(new BenchMain(new PrintStream(console, true, StandardCharsets.UTF_8)))
           .execute("--client", "grpc", "--endpoints", server.endpoint().toString(), "-w", "A,W",
-              "--in-flight", "4,8", "--warmup", "0", "--duration", "1", "--keys", "50", "--value-size", "32",
+              "--in-flight", "4,8", "--prewarm", "1", "--warmup", "0", "--duration", "1", "--keys", "50",
+              "--value-size", "32",
               "--out", out.toString());
       String printed = console.toString(StandardCharsets.UTF_8);
       assertThat(code).as(printed).isZero();
-      assertThat(printed).contains("kvstore  A if=4", "kvstore  W if=8", "done:", "results.md");
+      assertThat(printed).contains("kvstore  pre-warm: workload A, 8 in flight, 1 s", "kvstore  A if=4",
+          "kvstore  W if=8", "done:", "results.md");
       // A reads, so the keys were loaded once before it.
       assertThat(server.keyCount()).isEqualTo(50);
 

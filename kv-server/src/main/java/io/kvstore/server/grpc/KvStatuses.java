@@ -95,6 +95,9 @@ public final class KvStatuses {
           NotLeader.newBuilder().setEpoch(epoch).build());
     }
     if (cause instanceof RefusedException refused) {
+      if (refused.reason() == RefusedException.Reason.OUTCOME_UNKNOWN) {
+        return Status.FAILED_PRECONDITION.withDescription(refused.getMessage()).asRuntimeException();
+      }
       return (refused.reason() == RefusedException.Reason.NOT_FOUND ? Status.NOT_FOUND : Status.FAILED_PRECONDITION)
           .withDescription(refused.getMessage() + "; nothing was changed")
           .asRuntimeException();
@@ -106,9 +109,8 @@ public final class KvStatuses {
           LimitExceeded.newBuilder().setWhat("proposal_queue").build());
     }
     if (cause instanceof ResultUnknownException unknown) {
-      String message = unknown.getMessage();
       return Status.UNAVAILABLE
-          .withDescription(message.contains("sequence") ? message : message + "; " + RETRY_IS_SAFE)
+          .withDescription(unknown.getMessage() + "; " + RETRY_IS_SAFE)
           .asRuntimeException();
     }
     if (cause instanceof TimeoutException) {

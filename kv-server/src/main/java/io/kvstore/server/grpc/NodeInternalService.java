@@ -45,9 +45,10 @@ public final class NodeInternalService extends NodeInternalGrpc.NodeInternalImpl
     try {
       validator.clusterId(r.getClusterId());
       validator.consistency(r.getConsistencyValue());
-      if (r.getLimit() < 1 || r.getLimit() > ScanBounds.MAX_LIMIT) {
+      long limit = Integer.toUnsignedLong(r.getLimit()); // a uint32
+      if (limit < 1 || limit > ScanBounds.MAX_LIMIT) {
         throw KvStatuses.invalidArgument(
-            "limit must be 1 to " + ScanBounds.MAX_LIMIT + ", got " + r.getLimit());
+            "limit must be 1 to " + ScanBounds.MAX_LIMIT + ", got " + limit);
       }
     } catch (io.grpc.StatusRuntimeException e) {
       out.onError(e);

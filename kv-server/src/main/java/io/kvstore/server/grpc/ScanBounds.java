@@ -51,12 +51,15 @@ record ScanBounds(ByteString start, ByteString end, int limit) {
         end = ByteString.EMPTY;
       }
     }
-    if (r.getLimit() > MAX_LIMIT) {
+    // A uint32: read unsigned, so 2^32-1 is over the most rather than a negative int.
+    long requested = Integer.toUnsignedLong(r.getLimit());
+    if (requested > MAX_LIMIT) {
       throw KvStatuses.limitExceeded(
-          "limit is " + r.getLimit() + "; a Scan page holds at most " + MAX_LIMIT + " keys",
+          "limit is " + requested + "; a Scan page holds at most " + MAX_LIMIT
+              + " keys (0 asks for the default of " + DEFAULT_LIMIT + "); page with continuation_token",
           "limit",
           MAX_LIMIT,
-          r.getLimit());
+          requested);
     }
     int limit = r.getLimit() == 0 ? DEFAULT_LIMIT : r.getLimit();
     if (!r.getContinuationToken().isEmpty()) {

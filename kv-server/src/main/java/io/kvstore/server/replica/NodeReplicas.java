@@ -97,7 +97,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     Map<Long, String> addresses = new HashMap<>();
     map.getNodesList().forEach(n -> addresses.put(n.getId(), n.getAddress()));
     this.transport = new RaftTransportClient(clusterId, nodeId, addresses, options.maxTransportBatchBytes(),
-        Duration.ofMillis(50), Duration.ofSeconds(2), transportStats);
+        Duration.ofMillis(50), Duration.ofSeconds(2), transportStats, this::peerDown);
     AtomicInteger threadNo = new AtomicInteger();
     this.callbacks = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "kv-replicas-callback-" + nodeId + "-" + threadNo.incrementAndGet());
@@ -458,6 +458,51 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
     return leadersHeld();
+  }
+
+  /**
+   * Makes this node's replica of {@code shardId} campaign now instead of at its election timeout (with a
+   * pre-vote: a live leader with a quorum keeps its place). For operators and tests; false when the shard
+   * has no replica here.
+   */
+  public boolean campaign(long shardId) {
+    GroupReplica g = groups.get(shardId);
+    if (g == null) {
+      return false;
+    }
+    workerOf.get(shardId).execute(g::campaign);
+    return true;
+  }
+
+  /** A peer's process is gone (the transport found its port refusing connections): see GroupReplica. */
+  private void peerDown(long peerId) {
+    for (RaftWorker w : workers) {
+      w.execute(() -> w.groups().forEach(g -> g.peerDown(peerId)));
+    }
+  }
+
+  /**
+   * Before the node closes its port: no more answers from the leader lease (peers that see the port
+   * closed stop honouring it), LEASE reads take a ReadIndex round instead. Waits (bounded) until every
+   * worker took it in.
+   */
+  public void endLeaseReads() {
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (RaftWorker w : workers) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      w.execute(() -> {
+        w.groups().forEach(GroupReplica::endLeaseReads);
+        f.complete(null);
+      });
+      done.add(f);
+    }
+    try {
+      CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("node {}: workers did not confirm the end of lease reads: {}", nodeId, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** SIGTERM: hands leaderships away (bounded by {@code transferTimeout}), then {@link #close()}. */

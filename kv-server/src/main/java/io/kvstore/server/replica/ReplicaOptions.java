@@ -85,6 +85,11 @@ public record ReplicaOptions(
         snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes);
   }
 
+  public ReplicaOptions withElectionTicks(int v) {
+    return new ReplicaOptions(tick, v, heartbeatTicks, loopThreads, maxPendingProposals,
+        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes);
+  }
+
   public ReplicaOptions withLoopThreads(int v) {
     return new ReplicaOptions(tick, electionTicks, heartbeatTicks, v, maxPendingProposals,
         snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes);

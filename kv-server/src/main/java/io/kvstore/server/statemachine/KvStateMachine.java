@@ -27,7 +27,6 @@ import io.kvstore.proto.v1.TxnRequest;
 import io.kvstore.proto.v1.TxnResponse;
 import io.kvstore.server.replica.Command;
 import io.kvstore.server.replica.CommandResult;
-import io.kvstore.server.replica.ResultUnknownException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -122,10 +121,15 @@ public final class KvStateMachine {
         return new Outcome.Applied(d.result(), true);
       }
       if (seen instanceof SessionTable.Lookup.Superseded s) {
-        return new Outcome.Refused(new ResultUnknownException("shard " + shardId + ": sequence "
-            + header.getSequence() + " of client " + Long.toUnsignedString(client)
-            + " is not newer than " + s.floor() + ", the oldest whose result is kept; it was applied or"
-            + " superseded and is not applied again"));
+        // Not "retry later": no later attempt can tell whether this write was applied. The client must
+        // find out by reading, and write anew (a new sequence) if it still wants the change.
+        return new Outcome.Refused(new RefusedException(RefusedException.Reason.OUTCOME_UNKNOWN, "shard "
+            + shardId + ": sequence " + header.getSequence() + " of client " + Long.toUnsignedString(client)
+            + " is older than the exactly-once window of " + s.window() + " writes per client that the shard"
+            + " remembers (results are kept only above sequence " + s.floor() + "): the outcome of that write"
+            + " is unknown (it may have been applied) and it cannot be retried exactly-once; read the keys it"
+            + " wrote to learn their state and send a new write (new sequence) if needed; keep fewer than "
+            + s.window() + " writes in flight per shard (the Java client does)"));
       }
     }
     CommandResult result;

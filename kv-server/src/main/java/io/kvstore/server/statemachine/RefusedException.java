@@ -11,7 +11,12 @@ public final class RefusedException extends RuntimeException {
   /** The status it maps to (kv.proto's error list). */
   public enum Reason {
     FAILED_PRECONDITION,
-    NOT_FOUND
+    NOT_FOUND,
+    /**
+     * A retry older than the exactly-once window: the write it retries may or may not have been applied.
+     * FAILED_PRECONDITION too (retrying cannot help), but "nothing was changed" would mislead.
+     */
+    OUTCOME_UNKNOWN
   }
 
   private final Reason reason;

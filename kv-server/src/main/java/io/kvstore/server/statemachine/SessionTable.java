@@ -15,24 +15,51 @@ import java.util.TreeSet;
  * leader change is answered with its original result instead of being applied again.
  *
  * <p>It is part of the replicated state: every replica holds the same table because every change to it is
- * decided by log entries only. Each change is written as a shard system record in the same batch as the
- * data it guards (so both survive or vanish together, and snapshots carry it), and eviction depends only on
- * what the log says (entry indexes and the leader's timestamps in the entries), never on a replica's
- * own clock or memory layout.
+ * decided by log entries only. Each change is written as shard system records in the same batch as the
+ * data it guards (so both survive or vanish together, and snapshots carry them), and eviction depends only
+ * on what the log says (entry indexes and the leader's timestamps in the entries), never on a replica's
+ * own clock or memory layout. So the bounds must be the same on every replica: the node takes the window
+ * from the cluster map ({@code Limits.write_window}), fixed when the cluster was bootstrapped.
  *
- * <p>Bounds: at most {@link Limits#resultsPerClient} results per client (older sequences are then
- * "superseded": a retry of one is refused, never re-applied), at most {@link Limits#maxClients} clients
- * (the least recently written one is dropped), and a client silent for {@link Limits#ttlMillis} (by the
- * entries' timestamps) is dropped. A retry arriving after its client was dropped is applied again: clients
- * must not retry for longer than the TTL.
+ * <p>Bounds: the window, at most {@link Limits#resultsPerClient} results per client (its highest
+ * sequences; an older sequence is then "superseded": its outcome can no longer be told, so a retry of
+ * it is refused, never re-applied), at most {@link Limits#maxClients} clients (the least recently written
+ * one is dropped), and a client silent for {@link Limits#ttlMillis} (by the entries' timestamps) is
+ * dropped. A retry arriving after its client was dropped is applied again: clients must not retry for
+ * longer than the TTL. A client that keeps at most the window's number of writes in flight per shard
+ * (sending each new write with a higher sequence than all before it) never has a retry superseded: the
+ * Java client does (its {@code WriteWindow}).
+ *
+ * <p>Records, one per result so that a write costs O(1) bytes whatever the window:
+ * <ul>
+ *   <li>{@code 's' client(8)} → {@code floor(8) lastIndex(8) lastMillis(8) count(4)}, with {@code count}
+ *       results inline ({@code seq(8) len(4) result}); written with count 0 now, inline results are read
+ *       from stores written before the per-result records;</li>
+ *   <li>{@code 'r' client(8) seq(8)} → the result ({@link ResultCodec}).</li>
+ * </ul>
  *
  * <p>Not thread-safe: used by the thread that applies the shard.
  */
 public final class SessionTable {
   /** Bounds of the table; see the class comment. */
   public record Limits(int maxClients, int resultsPerClient, long ttlMillis) {
+    /** The window of clusters whose map predates {@code Limits.write_window} (and of the 0 it reads as). */
+    public static final int LEGACY_WINDOW = 64;
+    /** The window of a new cluster unless configured otherwise. */
+    public static final int DEFAULT_WINDOW = 1024;
+
+    public Limits {
+      if (maxClients < 1 || resultsPerClient < 1 || ttlMillis < 1) {
+        throw new IllegalArgumentException("maxClients, resultsPerClient and ttlMillis must be positive");
+      }
+    }
+
     public static Limits defaults() {
-      return new Limits(10_000, 64, 15 * 60_000L);
+      return new Limits(10_000, DEFAULT_WINDOW, 15 * 60_000L);
+    }
+
+    public Limits withResultsPerClient(int window) {
+      return new Limits(maxClients, window, ttlMillis);
     }
   }
 
@@ -42,11 +69,15 @@ public final class SessionTable {
 
     record Duplicate(CommandResult result) implements Lookup {}
 
-    /** Older than every result kept for the client: it was applied or superseded; never apply it again. */
-    record Superseded(long floor) implements Lookup {}
+    /**
+     * At or below {@code floor}, the highest sequence whose result was forgotten to keep {@code window}
+     * results: it may have been applied or not; never apply it again.
+     */
+    record Superseded(long floor, int window) implements Lookup {}
   }
 
   static final byte PREFIX = 's';
+  static final byte RESULT = 'r';
   private static final Lookup FRESH = new Lookup.Fresh();
 
   private static final class Session {
@@ -55,6 +86,8 @@ public final class SessionTable {
     long floor;
     long lastIndex;
     long lastMillis;
+    /** Loaded from a record with inline results: they are not yet in records of their own. */
+    boolean inline;
     final NavigableMap<Long, byte[]> results = new TreeMap<>();
 
     Session(long clientId) {
@@ -72,6 +105,10 @@ public final class SessionTable {
     this.limits = limits;
   }
 
+  public Limits limits() {
+    return limits;
+  }
+
   public Lookup lookup(long clientId, long sequence) {
     Session s = sessions.get(clientId);
     if (s == null) {
@@ -82,7 +119,7 @@ public final class SessionTable {
       return new Lookup.Duplicate(ResultCodec.decode(r));
     }
     if (sequence <= s.floor) {
-      return new Lookup.Superseded(s.floor);
+      return new Lookup.Superseded(s.floor, limits.resultsPerClient());
     }
     return FRESH;
   }
@@ -97,14 +134,24 @@ public final class SessionTable {
     } else {
       byAge.remove(s);
     }
+    if (s.inline) {
+      for (Map.Entry<Long, byte[]> e : s.results.entrySet()) {
+        writer.putSystem(resultKey(clientId, e.getKey()), e.getValue());
+      }
+      s.inline = false;
+    }
     s.lastIndex = index;
     s.lastMillis = Math.max(s.lastMillis, atMillis);
-    s.results.put(sequence, ResultCodec.encode(result));
+    byte[] encoded = ResultCodec.encode(result);
+    s.results.put(sequence, encoded);
+    writer.putSystem(resultKey(clientId, sequence), encoded);
     while (s.results.size() > limits.resultsPerClient()) {
-      s.floor = Math.max(s.floor, s.results.pollFirstEntry().getKey());
+      long forgotten = s.results.pollFirstEntry().getKey();
+      s.floor = Math.max(s.floor, forgotten);
+      writer.deleteSystem(resultKey(clientId, forgotten));
     }
     byAge.add(s);
-    writer.putSystem(key(clientId), encode(s));
+    writer.putSystem(key(clientId), encodeHeader(s));
     while (sessions.size() > limits.maxClients()) {
       drop(byAge.first(), writer);
     }
@@ -127,18 +174,30 @@ public final class SessionTable {
     byAge.clear();
     for (Map.Entry<byte[], byte[]> r : records) {
       byte[] k = r.getKey();
-      if (k.length != 9 || k[0] != PREFIX) {
-        continue;
+      if (k.length == 9 && k[0] == PREFIX) {
+        Session s = decode(ByteBuffer.wrap(k, 1, 8).getLong(), r.getValue());
+        sessions.put(s.clientId, s);
       }
-      Session s = decode(ByteBuffer.wrap(k, 1, 8).getLong(), r.getValue());
-      sessions.put(s.clientId, s);
-      byAge.add(s);
     }
+    for (Map.Entry<byte[], byte[]> r : records) {
+      byte[] k = r.getKey();
+      if (k.length == 17 && k[0] == RESULT) {
+        ByteBuffer b = ByteBuffer.wrap(k, 1, 16);
+        Session s = sessions.get(b.getLong());
+        if (s != null) {
+          s.results.put(b.getLong(), r.getValue());
+        }
+      }
+    }
+    byAge.addAll(sessions.values());
   }
 
   private void drop(Session s, ShardWriter writer) {
     byAge.remove(s);
     sessions.remove(s.clientId);
+    for (long sequence : s.results.keySet()) {
+      writer.deleteSystem(resultKey(s.clientId, sequence));
+    }
     writer.deleteSystem(key(s.clientId));
   }
 
@@ -146,20 +205,17 @@ public final class SessionTable {
     return ByteBuffer.allocate(9).put(PREFIX).putLong(clientId).array();
   }
 
-  /** {@code floor(8) lastIndex(8) lastMillis(8) count(4) [seq(8) len(4) result]*}. */
-  private static byte[] encode(Session s) {
-    int size = 28;
-    for (byte[] r : s.results.values()) {
-      size += 12 + r.length;
-    }
-    ByteBuffer b = ByteBuffer.allocate(size);
-    b.putLong(s.floor).putLong(s.lastIndex).putLong(s.lastMillis).putInt(s.results.size());
-    for (Map.Entry<Long, byte[]> e : s.results.entrySet()) {
-      b.putLong(e.getKey()).putInt(e.getValue().length).put(e.getValue());
-    }
-    return b.array();
+  static byte[] resultKey(long clientId, long sequence) {
+    return ByteBuffer.allocate(17).put(RESULT).putLong(clientId).putLong(sequence).array();
   }
 
+  /** The session's header, its results being in records of their own: {@code floor lastIndex lastMillis 0}. */
+  private static byte[] encodeHeader(Session s) {
+    return ByteBuffer.allocate(28).putLong(s.floor).putLong(s.lastIndex).putLong(s.lastMillis).putInt(0)
+        .array();
+  }
+
+  /** Reads a header record; results inline in it (stores written before per-result records) are kept. */
   private static Session decode(long clientId, byte[] raw) {
     try {
       ByteBuffer b = ByteBuffer.wrap(raw);
@@ -174,6 +230,7 @@ public final class SessionTable {
         b.get(r);
         s.results.put(seq, r);
       }
+      s.inline = n > 0;
       return s;
     } catch (RuntimeException e) {
       throw new IllegalStateException("undecodable exactly-once record of client " + clientId, e);

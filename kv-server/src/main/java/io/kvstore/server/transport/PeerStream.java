@@ -30,6 +30,7 @@ final class PeerStream {
   private final Duration minBackoff;
   private final Duration maxBackoff;
   private final TransportStats stats;
+  private final PeerDownDetector detector;
   private ManagedChannel channel;
   private String address;
   private ClientCallStreamObserver<RaftBatch> stream;
@@ -39,8 +40,10 @@ final class PeerStream {
   private long nextAttemptNanos;
   private boolean closed;
 
-  PeerStream(long peerId, String address, Duration minBackoff, Duration maxBackoff, TransportStats stats) {
+  PeerStream(long peerId, String address, Duration minBackoff, Duration maxBackoff, TransportStats stats,
+      PeerDownDetector detector) {
     this.peerId = peerId;
+    this.detector = detector;
     this.address = address;
     this.minBackoff = minBackoff;
     this.maxBackoff = maxBackoff;
@@ -132,6 +135,7 @@ final class PeerStream {
     if (call == stream && call.isReady()) {
       backoffNanos = minBackoff.toNanos();
       unreadyBytes = 0;
+      detector.up(peerId);
     }
   }
 
@@ -145,6 +149,8 @@ final class PeerStream {
     log.debug("Raft stream to node {} at {} broke ({}); retrying in {} ms", Long.toUnsignedString(peerId),
         address, why, TimeUnit.NANOSECONDS.toMillis(backoffNanos));
     backoffNanos = Math.min(maxBackoff.toNanos(), backoffNanos * 2);
+    // Broken because the peer died? A refused connect tells (and lets its followers elect at once).
+    detector.suspect(peerId, address);
   }
 
   private void closeChannel() {

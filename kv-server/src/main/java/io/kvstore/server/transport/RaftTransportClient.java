@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 
 /**
  * The sending side of the node-to-node transport: one long-lived {@code RaftTransport.Send} stream per
@@ -26,11 +27,17 @@ public final class RaftTransportClient implements AutoCloseable {
   private final TransportStats stats;
   private final Map<Long, String> addresses = new ConcurrentHashMap<>();
   private final Map<Long, PeerStream> peers = new ConcurrentHashMap<>();
+  private final PeerDownDetector detector;
   private volatile boolean closed;
 
+  /**
+   * @param onPeerDown told (on a transport thread) the id of a peer whose stream broke and whose address
+   *     then refused a connection: its process is gone (see {@link PeerDownDetector})
+   */
   public RaftTransportClient(String clusterId, long selfId, Map<Long, String> peerAddresses, long maxBatchBytes,
-      Duration minBackoff, Duration maxBackoff, TransportStats stats) {
+      Duration minBackoff, Duration maxBackoff, TransportStats stats, LongConsumer onPeerDown) {
     this.clusterId = clusterId;
+    this.detector = new PeerDownDetector(onPeerDown, stats);
     this.selfId = selfId;
     this.maxBatchBytes = maxBatchBytes;
     this.minBackoff = minBackoff;
@@ -91,6 +98,7 @@ public final class RaftTransportClient implements AutoCloseable {
     closed = true;
     peers.values().forEach(PeerStream::close);
     peers.clear();
+    detector.close();
   }
 
   private boolean flush(PeerStream peer, RaftBatch.Builder b) {
@@ -120,6 +128,6 @@ public final class RaftTransportClient implements AutoCloseable {
     if (address == null) {
       return null;
     }
-    return peers.computeIfAbsent(nodeId, id -> new PeerStream(id, address, minBackoff, maxBackoff, stats));
+    return peers.computeIfAbsent(nodeId, id -> new PeerStream(id, address, minBackoff, maxBackoff, stats, detector));
   }
 }

@@ -15,6 +15,8 @@ public final class TransportStats {
   final LongAdder messagesReceiveDropped = new LongAdder();
   /** Inbound streams refused: wrong cluster id or addressed to another node. */
   final LongAdder streamsRefused = new LongAdder();
+  /** Peers whose stream broke and whose port then refused a connection (process gone). */
+  final LongAdder peersReportedDown = new LongAdder();
 
   public long batchesSent() {
     return batchesSent.sum();
@@ -46,5 +48,9 @@ public final class TransportStats {
 
   public long streamsRefused() {
     return streamsRefused.sum();
+  }
+
+  public long peersReportedDown() {
+    return peersReportedDown.sum();
   }
 }

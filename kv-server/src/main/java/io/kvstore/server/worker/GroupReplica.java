@@ -107,6 +107,8 @@ public final class GroupReplica {
   private long ticks;
   /** Set by {@link #expireLease(boolean)}: lease answers in the next Ready are not trusted. */
   private boolean leaseAnswersSuspect;
+  /** Set by {@link #endLeaseReads()} when the node closes: LEASE reads take a ReadIndex round from then on. */
+  private boolean leaseReadsEnded;
   private Ready ready;
   private ShardSnapshot outgoing;
   private IncomingSnapshot incoming;
@@ -300,7 +302,7 @@ public final class GroupReplica {
     }
     newReads.clear();
     askReadIndex(strict, false);
-    askReadIndex(lease, true);
+    askReadIndex(lease, !leaseReadsEnded);
   }
 
   private void askReadIndex(List<ReadRequest> batch, boolean allowLease) {
@@ -328,6 +330,28 @@ public final class GroupReplica {
     }
     raw.expireLease();
     leaseAnswersSuspect |= answersSuspect;
+  }
+
+  /**
+   * The node is closing its port: peers that find it refusing connections forget this replica's
+   * leadership early ({@code RawNode.reportPeerDown}), so its lease may no longer be relied on. Voids it
+   * and answers every later LEASE read through a ReadIndex round, which needs a live quorum. Loop thread
+   * only (through {@link RaftWorker#execute}).
+   */
+  public void endLeaseReads() {
+    leaseReadsEnded = true;
+    expireLease(true);
+  }
+
+  /**
+   * The transport found {@code peer}'s process gone (its port refuses connections): if it led this
+   * shard, elect a new leader now rather than after a full election timeout. Loop thread only (through
+   * {@link RaftWorker#execute}).
+   */
+  public void peerDown(long peer) {
+    if (failure == null && ready == null) {
+      raw.reportPeerDown(peer);
+    }
   }
 
   void tick() {
@@ -621,6 +645,12 @@ public final class GroupReplica {
         }
       }
       if (leaderChanged) {
+        if (soft.leader() == ctx.nodeId()) {
+          log.info("shard {}: this node leads, term {}", shardId, soft.term());
+        } else if (wasLeader) {
+          log.info("shard {}: this node stopped leading; leader now {} (term {})", shardId,
+              soft.leader() == 0 ? "unknown" : Long.toString(soft.leader()), soft.term());
+        }
         // Raft drops read requests when leadership changes; answer them now instead of at the timeout.
         awaitingIndex.values().forEach(b -> b.reads().forEach(r -> fail(r,
             new ShardUnavailableException("shard " + shardId + ": leadership changed during the read; retry"))));
@@ -700,18 +730,30 @@ public final class GroupReplica {
         .build();
   }
 
-  /** The most up-to-date other voter (by match index), for a leadership transfer; 0 when none. */
+  /**
+   * The most up-to-date other voter (by match index) among those the leader heard from recently, for a
+   * leadership transfer; 0 when none. A voter that is down may have the highest match (it had everything
+   * when it died): transferring to it would only fail after an election timeout, again and again.
+   */
   long bestTransferTarget() {
     Status s = raw.status();
     long best = 0;
     long bestMatch = -1;
     for (var e : s.progress().entrySet()) {
-      if (e.getKey() != ctx.nodeId() && !e.getValue().learner() && e.getValue().match() > bestMatch) {
+      var p = e.getValue();
+      if (e.getKey() != ctx.nodeId() && !p.learner() && p.recentActive() && p.match() > bestMatch) {
         best = e.getKey();
-        bestMatch = e.getValue().match();
+        bestMatch = p.match();
       }
     }
     return best;
+  }
+
+  /** Starts an election for this shard now (operators, tests); no effect on a leader. Loop thread only. */
+  public void campaign() {
+    if (failure == null && ready == null) {
+      raw.campaign();
+    }
   }
 
   /** Tells a leading replica that messages to these peers were dropped by the transport this round. */

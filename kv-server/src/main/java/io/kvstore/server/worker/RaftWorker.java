@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * a long GC pause, a starved thread) did not tick, so on waking its leases would still look valid while
  * the other nodes may have elected new leaders. So the loop measures real time ({@code System.nanoTime})
  * since the last tick: when more than {@code maxClockDriftTicks} ticks went by without one, it voids the
- * lease of every group ({@code RawNode.expireLease}) before it handles any message or read of the round,
- * and feeds the missed ticks (so elections and check-quorum proceed). It checks again once the round's
+ * lease of every group ({@code RawNode.expireLease}) before it handles any message or read of the round
+ * (missed ticks are not fed in a burst: see {@code catchUpAfterPause}). It checks again once the round's
  * reads were asked for: a pause in between may have let a lease decide on a stale clock, so lease answers
  * of that round are asked again instead of served.
  */
@@ -80,8 +80,6 @@ public final class RaftWorker {
   private final long tickNanos;
   /** More real time than this between two ticks voids the leases (the lease's drift margin). */
   private final long pauseGapNanos;
-  /** Most missed ticks fed after a pause: enough for check-quorum and an election to run their course. */
-  private final long maxCatchUpTicks;
   /** Loop thread only: when the next tick is due, and when the groups last ticked. */
   private long nextTick;
   private long lastTickNanos;
@@ -97,7 +95,6 @@ public final class RaftWorker {
     this.mailboxCapacity = mailboxCapacity;
     this.tickNanos = ctx.options().tick().toNanos();
     this.pauseGapNanos = ctx.options().maxClockDriftTicks() * tickNanos;
-    this.maxCatchUpTicks = 2L * ctx.options().electionTicks();
   }
 
   /** Adds a group before {@link #start()}. */
@@ -228,7 +225,11 @@ public final class RaftWorker {
 
   /**
    * Before anything else in a round: if real time ran on without ticks for longer than the drift margin
-   * (see the class comment), void every group's lease, then feed the ticks missed (bounded).
+   * (see the class comment), void every group's lease. The ticks missed are not fed in a burst: fed
+   * before the mailbox is drained, they made leaders step down (check-quorum) and followers campaign
+   * while the answers and heartbeats that arrived during the gap sat unread in the mailbox, so a loaded
+   * machine churned leaders. The timers simply resume (as etcd's ticker drops missed ticks); elections
+   * only start later, which costs liveness, never safety, and the lease is what needed the gap.
    */
   private void catchUpAfterPause(boolean tickDue) {
     long now = System.nanoTime();
@@ -239,16 +240,8 @@ public final class RaftWorker {
     for (GroupReplica g : groups) {
       guard(g, () -> g.expireLease(false));
     }
-    long missed = Math.min(gap / tickNanos - (tickDue ? 1 : 0), maxCatchUpTicks);
-    for (long i = 0; i < missed; i++) {
-      for (GroupReplica g : groups) {
-        guard(g, g::tick);
-      }
-    }
-    log.info("{}: {} ms without a tick (paused?): leases voided, {} missed ticks fed", name,
-        gap / 1_000_000, missed);
+    log.debug("{}: {} ms without a tick (paused or starved?): leases voided", name, gap / 1_000_000);
     lastTickNanos = now;
-    nextTick = now + tickNanos; // the missed ticks are fed: the loop must not catch up on them again
   }
 
   /** One round (see the class comment); true when some group already has its next Ready. */

@@ -234,6 +234,12 @@ class RequestValidationTest {
 
     StatusRuntimeException limit = failure(() -> kv.scan(ScanRequest.newBuilder().setLimit(10_001).build()));
     assertThat(detail(limit, LimitExceeded.class).getLimit()).isEqualTo(10_000);
+    // limit is a uint32: 2^32-1 (-1 as a Java int) is far over the most, not "negative".
+    StatusRuntimeException huge = failure(() -> kv.scan(ScanRequest.newBuilder().setLimit(-1).build()));
+    assertThat(code(huge)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(huge.getStatus().getDescription()).contains("limit is 4294967295").contains("at most 10000")
+        .doesNotContain("negative");
+    assertThat(detail(huge, LimitExceeded.class).getActual()).isEqualTo(4_294_967_295L);
 
     StatusRuntimeException token =
         failure(

@@ -125,6 +125,29 @@ class NodeReplicasTest {
   }
 
   @Test
+  void aCrashedLeaderWhosePortRefusesIsReplacedWithoutWaitingForTheElectionTimeout() throws Exception {
+    // An election timeout of 1,000 ticks (40 s at least): longer than awaitLeader waits (20 s). Only the
+    // transport's "port refuses connections" report can get a new leader elected within the wait.
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions().withElectionTicks(1000));
+    cluster.node(1).campaign(1);
+    long leader = cluster.awaitLeader(1);
+    cluster.write(1, put("k", "before"));
+    cluster.crash(leader);
+    long next = cluster.awaitLeader(1);
+    assertThat(next).isNotEqualTo(leader);
+    CommandResult.Put after = (CommandResult.Put) cluster.write(1, put("k", "after"));
+    assertThat(read(cluster.node(next), 1, Consistency.CONSISTENCY_LINEARIZABLE, "k").get().getVersion())
+        .isEqualTo(after.response().getVersion());
+    long reported = 0;
+    for (int i = 1; i <= 3; i++) {
+      if (cluster.running(i)) {
+        reported += cluster.node(i).transportStats().peersReportedDown();
+      }
+    }
+    assertThat(reported).isPositive();
+  }
+
+  @Test
   void shutdownHandsLeadershipToAFollower() throws Exception {
     cluster = new ReplicaCluster(dir, 3, 4, ReplicaCluster.fastOptions());
     cluster.awaitAllLeaders();
@@ -174,6 +197,7 @@ class NodeReplicasTest {
       cluster.stop(third);
     }
     ReplicaCluster.await("the restarted node leads", () -> {
+      cluster.describeOnTimeout();
       long l = cluster.awaitLeader(1);
       if (l != lagging) {
         cluster.node(l).transferLeadershipsAway(Duration.ofSeconds(2));

@@ -101,6 +101,17 @@ final class ReplicaCluster implements AutoCloseable {
     nodes[(int) id - 1] = null;
   }
 
+  /**
+   * Crashes a node the way kill -9 looks from outside: its port closes at once (connections reset, new
+   * ones refused), then its replicas stop (no leadership hand-off). It cannot be restarted on that port.
+   */
+  void crash(long id) {
+    servers.get((int) id - 1).shutdownNow();
+    NodeReplicas r = nodes[(int) id - 1];
+    r.close();
+    nodes[(int) id - 1] = null;
+  }
+
   boolean running(long id) {
     return nodes[(int) id - 1] != null;
   }

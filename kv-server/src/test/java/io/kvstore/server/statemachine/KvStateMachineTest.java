@@ -17,7 +17,6 @@ import io.kvstore.proto.v1.TxnPut;
 import io.kvstore.proto.v1.TxnRequest;
 import io.kvstore.server.replica.Command;
 import io.kvstore.server.replica.CommandResult;
-import io.kvstore.server.replica.ResultUnknownException;
 import org.junit.jupiter.api.Test;
 
 class KvStateMachineTest {
@@ -228,7 +227,11 @@ class KvStateMachineTest {
     batch.commit();
     Outcome old = small.apply(4, putAs(9, 1, "k", "stale"), 0, shard.new Batch());
     assertThat(old).isInstanceOf(Outcome.Refused.class);
-    assertThat(((Outcome.Refused) old).error()).isInstanceOf(ResultUnknownException.class);
+    assertThat(((Outcome.Refused) old).error()).isInstanceOfSatisfying(RefusedException.class, e -> {
+      assertThat(e.reason()).isEqualTo(RefusedException.Reason.OUTCOME_UNKNOWN);
+      assertThat(e.getMessage()).contains("sequence 1 of client 9").contains("window of 2")
+          .contains("outcome of that write is unknown");
+    });
     assertThat(((Outcome.Applied) small.apply(5, putAs(9, 3, "k", "again"), 0, shard.new Batch())).duplicate())
         .isTrue();
   }
@@ -252,7 +255,56 @@ class KvStateMachineTest {
     later.commit();
     assertThat(table.lookup(2, 1)).isInstanceOf(SessionTable.Lookup.Fresh.class);
     assertThat(table.lookup(3, 1)).isInstanceOf(SessionTable.Lookup.Duplicate.class);
-    assertThat(shard.system).hasSize(1);
+    // What is left on disk: client 3's session and its one result.
+    assertThat(shard.system).hasSize(2);
+  }
+
+  @Test
+  void aClientsRecordsStayWithinTheWindowWhateverItWrote() {
+    SessionTable table = new SessionTable(new SessionTable.Limits(10, 3, 60_000));
+    KvStateMachine m = new KvStateMachine(1, shard, table);
+    MemoryShard.Batch batch = shard.new Batch();
+    for (int seq = 1; seq <= 50; seq++) {
+      m.apply(seq, putAs(4, seq, "k" + seq, "v"), 0, batch);
+    }
+    batch.commit();
+    // One session record and the window's three results, each in a record of its own.
+    assertThat(shard.system).hasSize(4);
+    SessionTable reloaded = new SessionTable(table.limits());
+    reloaded.load(shard.systemRecords());
+    assertThat(reloaded.lookup(4, 47)).isInstanceOf(SessionTable.Lookup.Superseded.class);
+    assertThat(reloaded.lookup(4, 48)).isInstanceOf(SessionTable.Lookup.Duplicate.class);
+    assertThat(reloaded.lookup(4, 50)).isEqualTo(table.lookup(4, 50));
+    assertThat(reloaded.lookup(4, 51)).isInstanceOf(SessionTable.Lookup.Fresh.class);
+  }
+
+  @Test
+  void aSessionStoredWithInlineResultsIsReadAndMovedToRecordsOfItsOwn() {
+    // The record format before per-result records: floor lastIndex lastMillis count [seq len result]*.
+    byte[] result = ResultCodec.encode(new CommandResult.Put(
+        io.kvstore.proto.v1.PutResponse.newBuilder().setVersion(12).build()));
+    java.nio.ByteBuffer old = java.nio.ByteBuffer.allocate(28 + 2 * (12 + result.length));
+    old.putLong(3).putLong(12).putLong(0).putInt(2);
+    for (long seq : new long[] {4, 5}) {
+      old.putLong(seq).putInt(result.length).put(result);
+    }
+    MemoryShard.Batch legacy = shard.new Batch();
+    legacy.putSystem(SessionTable.key(8), old.array());
+    legacy.commit();
+    SessionTable table = new SessionTable(new SessionTable.Limits(10, 3, 60_000));
+    table.load(shard.systemRecords());
+    assertThat(table.lookup(8, 3)).isInstanceOf(SessionTable.Lookup.Superseded.class);
+    assertThat(table.lookup(8, 5)).isInstanceOf(SessionTable.Lookup.Duplicate.class);
+    KvStateMachine m = new KvStateMachine(1, shard, table);
+    MemoryShard.Batch batch = shard.new Batch();
+    m.apply(13, putAs(8, 6, "k", "v"), 0, batch);
+    batch.commit();
+    SessionTable reloaded = new SessionTable(table.limits());
+    reloaded.load(shard.systemRecords());
+    for (long seq = 3; seq <= 7; seq++) {
+      assertThat(reloaded.lookup(8, seq)).as("sequence %d", seq).isEqualTo(table.lookup(8, seq));
+    }
+    assertThat(reloaded.lookup(8, 4)).isInstanceOf(SessionTable.Lookup.Duplicate.class);
   }
 
   @Test

@@ -102,7 +102,7 @@ class RaftTransportTest {
     TransportStats clientStats = new TransportStats();
     try (RaftTransportClient client = new RaftTransportClient("prod", 1,
         Map.of(2L, "127.0.0.1:" + server.getPort()), 1 << 20, Duration.ofMillis(10), Duration.ofMillis(100),
-        clientStats)) {
+        clientStats, peer -> {})) {
       for (int round = 0; round < 5; round++) {
         client.send(2, List.of(msg(7, round), msg(7, round + 100), msg(8, round)));
       }
@@ -123,7 +123,7 @@ class RaftTransportTest {
     TransportStats clientStats = new TransportStats();
     try (RaftTransportClient client = new RaftTransportClient("prod", 1,
         Map.of(2L, "127.0.0.1:" + server.getPort()), 64 * 1024, Duration.ofMillis(10), Duration.ofMillis(100),
-        clientStats)) {
+        clientStats, peer -> {})) {
       List<GroupMessage> big = new java.util.ArrayList<>();
       for (int i = 0; i < 10; i++) {
         big.add(GroupMessage.newBuilder().setGroupId(7).setMessage(Message.newBuilder()
@@ -191,13 +191,17 @@ class RaftTransportTest {
   @Test
   void aClosedServiceEndsItsStreamsAndTheClientReconnectsToANewOne() throws Exception {
     TransportStats clientStats = new TransportStats();
+    ConcurrentLinkedQueue<Long> reportedDown = new ConcurrentLinkedQueue<>();
     try (RaftTransportClient client = new RaftTransportClient("prod", 1,
         Map.of(2L, "127.0.0.1:" + server.getPort()), 1 << 20, Duration.ofMillis(10), Duration.ofMillis(50),
-        clientStats)) {
+        clientStats, reportedDown::add)) {
       client.send(2, List.of(msg(7, 1)));
       await("first message", () -> delivered.size() == 1);
       int port = server.getPort();
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      // Its port now refuses connections: the stream's break is reported as "process gone".
+      await("the peer reported down", () -> reportedDown.contains(2L));
+      assertThat(clientStats.peersReportedDown()).isPositive();
       // Sending while the peer is down drops messages; it never blocks or throws.
       for (int i = 0; i < 50; i++) {
         client.send(2, List.of(msg(7, 2)));
