@@ -305,6 +305,7 @@ public final class Node implements AutoCloseable {
     services.addService(new LeaseService(config.nodeId(), map, replicas, channels, executor));
     services.addService(new LockService(config.nodeId(), map, replicas, channels, executor));
     services.addService(new WatchService(config.nodeId(), map, replicas, executor));
+    replicas.limitSnapshotBandwidth(membershipOptions.snapshotBytesPerSecond());
     if (!map.table().toClusterMap().getMapGroupNodesList().isEmpty()) {
       membership = new MembershipCoordinator(config.nodeId(), map, replicas, channels, executor, registry,
           membershipOptions, this::clusterMap);

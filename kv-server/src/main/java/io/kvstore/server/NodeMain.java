@@ -99,6 +99,13 @@ public final class NodeMain implements Callable<Integer> {
   long leaderBalanceMs;
 
   @Option(
+      names = "--snapshot-bytes-per-second",
+      defaultValue = "67108864",
+      description = "Snapshot bytes this node may send per second (replica moves, lagging followers); 0: no"
+          + " limit (default: ${DEFAULT-VALUE}).")
+  long snapshotBytesPerSecond;
+
+  @Option(
       names = "--shards",
       defaultValue = "16",
       description = "Shards of a new cluster (default: ${DEFAULT-VALUE}).")
@@ -230,7 +237,8 @@ public final class NodeMain implements Callable<Integer> {
     io.kvstore.server.membership.MembershipOptions membership =
         io.kvstore.server.membership.MembershipOptions.defaults().withMaxMovesPerNode(maxMovesPerNode)
             .withFailureTimeout(Duration.ofMillis(failureTimeoutMs))
-            .withLeaderBalancePeriod(Duration.ofMillis(leaderBalanceMs));
+            .withLeaderBalancePeriod(Duration.ofMillis(leaderBalanceMs))
+            .withSnapshotBytesPerSecond(snapshotBytesPerSecond);
     Node node;
     if (join.isBlank()) {
       node = Node.bind(config, Node.REAL_REPLICAS).withMembershipOptions(membership);

@@ -105,10 +105,10 @@ public final class MembershipCoordinator implements AutoCloseable {
   /** Starts following the map and, when leading the map group, driving the moves. */
   public void start() {
     long follow = options.followPeriod().toMillis();
-    following.scheduleWithFixedDelay(() -> {
-      follower.pass();
-      liveness.probe(map.table().nodes());
-    }, follow, follow, TimeUnit.MILLISECONDS);
+    following.scheduleWithFixedDelay(follower::pass, follow, follow, TimeUnit.MILLISECONDS);
+    // Often enough to notice a silent node well within the failure timeout, at most once a second.
+    long probe = Math.max(follow, Math.min(1_000, options.failureTimeout().toMillis() / 4));
+    following.scheduleWithFixedDelay(() -> liveness.probe(map.table().nodes()), probe, probe, TimeUnit.MILLISECONDS);
     long drive = options.driverPeriod().toMillis();
     changes.scheduleWithFixedDelay(this::drivePass, drive, drive, TimeUnit.MILLISECONDS);
   }

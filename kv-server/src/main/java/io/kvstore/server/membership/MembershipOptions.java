@@ -13,9 +13,11 @@ import java.time.Duration;
  *     re-created on other nodes; it is marked UP again when it answers
  * @param leaderBalancePeriod how often the map group's leader moves one leadership towards the nodes'
  *     weighted shares (when no replica moves); zero turns leader balancing off
+ * @param snapshotBytesPerSecond the snapshot bytes one node may send per second (replica moves and
+ *     lagging followers together); 0 means no limit
  */
 public record MembershipOptions(int maxMovesPerNode, long catchUpLag, Duration driverPeriod,
-    Duration followPeriod, Duration failureTimeout, Duration leaderBalancePeriod) {
+    Duration followPeriod, Duration failureTimeout, Duration leaderBalancePeriod, long snapshotBytesPerSecond) {
 
   public MembershipOptions {
     if (maxMovesPerNode < 1) {
@@ -23,6 +25,9 @@ public record MembershipOptions(int maxMovesPerNode, long catchUpLag, Duration d
     }
     if (failureTimeout.isNegative() || failureTimeout.isZero()) {
       throw new IllegalArgumentException("the failure timeout must be positive, got " + failureTimeout);
+    }
+    if (snapshotBytesPerSecond < 0) {
+      throw new IllegalArgumentException("snapshot bytes per second must be 0 (no limit) or more");
     }
     if (leaderBalancePeriod.isNegative()) {
       throw new IllegalArgumentException("the leader balance period must be 0 (off) or more");
@@ -34,21 +39,28 @@ public record MembershipOptions(int maxMovesPerNode, long catchUpLag, Duration d
 
   public static MembershipOptions defaults() {
     return new MembershipOptions(2, 100, Duration.ofMillis(250), Duration.ofMillis(200), Duration.ofSeconds(30),
-        Duration.ofSeconds(2));
+        Duration.ofSeconds(2), 64L << 20);
   }
 
   public MembershipOptions withMaxMovesPerNode(int moves) {
     return new MembershipOptions(moves, catchUpLag, driverPeriod, followPeriod, failureTimeout,
-        leaderBalancePeriod);
+        leaderBalancePeriod, snapshotBytesPerSecond);
   }
 
   public MembershipOptions withFailureTimeout(Duration timeout) {
     return new MembershipOptions(maxMovesPerNode, catchUpLag, driverPeriod, followPeriod, timeout,
-        leaderBalancePeriod);
+        leaderBalancePeriod, snapshotBytesPerSecond);
   }
 
   /** Zero turns leader balancing off. */
   public MembershipOptions withLeaderBalancePeriod(Duration period) {
-    return new MembershipOptions(maxMovesPerNode, catchUpLag, driverPeriod, followPeriod, failureTimeout, period);
+    return new MembershipOptions(maxMovesPerNode, catchUpLag, driverPeriod, followPeriod, failureTimeout, period,
+        snapshotBytesPerSecond);
+  }
+
+  /** 0 means no limit. */
+  public MembershipOptions withSnapshotBytesPerSecond(long bytesPerSecond) {
+    return new MembershipOptions(maxMovesPerNode, catchUpLag, driverPeriod, followPeriod, failureTimeout,
+        leaderBalancePeriod, bytesPerSecond);
   }
 }

@@ -20,7 +20,8 @@ import java.util.function.LongSupplier;
  * who has been silent. A node never heard from counts as heard from when this tracker first saw it in the
  * map, so neither a new leader nor a node that just joined is declared down at once.
  *
- * <p>Thread-safe; {@link #probe} returns at once (the checks run on {@code executor}).
+ * <p>Thread-safe; {@link #probe} returns at once (the checks are asynchronous; their answers are recorded
+ * on {@code executor}, briefly).
  */
 final class NodeLiveness {
   private static final long PROBE_DEADLINE_MS = 1_000;
@@ -53,20 +54,26 @@ final class NodeLiveness {
       if (!probing.add(id)) {
         continue;
       }
-      executor.execute(() -> {
+      Channel ch = channels.channelTo(id);
+      if (ch == null) {
+        probing.remove(id);
+        continue;
+      }
+      // Asynchronous: a silent node must not hold a thread for the probe's deadline.
+      var answer = HealthGrpc.newFutureStub(ch).withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS)
+          .check(HealthCheckRequest.getDefaultInstance());
+      answer.addListener(() -> {
         try {
-          Channel ch = channels.channelTo(id);
-          if (ch != null) {
-            HealthGrpc.newBlockingStub(ch).withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                .check(HealthCheckRequest.getDefaultInstance());
-            lastSeen.put(id, clock.getAsLong());
-          }
-        } catch (RuntimeException silent) {
+          answer.get();
+          lastSeen.put(id, clock.getAsLong());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | RuntimeException silent) {
           // not heard from this time
         } finally {
           probing.remove(id);
         }
-      });
+      }, executor);
     }
   }
 

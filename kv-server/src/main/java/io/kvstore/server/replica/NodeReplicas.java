@@ -83,6 +83,8 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   private final Map<Long, RaftWorker> workerOf = new ConcurrentHashMap<>();
   private final List<RaftWorker> workers = new ArrayList<>();
   private final WorkerContext ctx;
+  private final io.kvstore.server.worker.SnapshotBandwidth snapshotBandwidth =
+      new io.kvstore.server.worker.SnapshotBandwidth(0);
   /** Shards whose replica was released and whose data is being deleted on its loop thread. */
   private final java.util.Set<Long> dropping = ConcurrentHashMap.newKeySet();
   private final LockWaiters lockWaiters = new LockWaiters();
@@ -105,7 +107,8 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       return t;
     });
     NodeMetrics metrics = new NodeMetrics(registry, groups::values, store, cache, transportStats);
-    WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks, lockWaiters);
+    WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks, lockWaiters,
+        snapshotBandwidth);
     this.transportService = new RaftTransportService(clusterId, nodeId, this::deliver, transportStats);
 
     this.ctx = ctx;
@@ -306,6 +309,11 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       }
     });
     return f;
+  }
+
+  @Override
+  public void limitSnapshotBandwidth(long bytesPerSecond) {
+    snapshotBandwidth.setBytesPerSecond(bytesPerSecond);
   }
 
   /**

@@ -89,4 +89,7 @@ public interface ShardReplicas {
    * Returns at once; the work happens on the worker loops.
    */
   default void reconcile(io.kvstore.proto.v1.ClusterMap map) {}
+
+  /** Bounds the snapshot bytes this node sends per second (0: no limit); see SnapshotBandwidth. */
+  default void limitSnapshotBandwidth(long bytesPerSecond) {}
 }

@@ -438,6 +438,9 @@ public final class GroupReplica {
     }
     try {
       SnapshotChunk chunk = outgoing.chunk(m.getSnapshot().getOffset());
+      if (!ctx.snapshotBandwidth().tryTake(chunk.getData().size(), System.nanoTime())) {
+        return null; // over the node's snapshot budget: the core sends this chunk again later
+      }
       ctx.metrics().snapshotsSent.inc();
       ctx.metrics().snapshotBytesSent.inc(chunk.getData().size());
       return m.toBuilder().setSnapshot(chunk).build();

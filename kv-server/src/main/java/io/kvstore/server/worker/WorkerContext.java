@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
  * @param callbacks where futures handed to callers are completed, so a caller's callback can never stall
  *     a worker loop
  * @param lockWaiters callers blocked in Lock.Acquire on this node, told of hand-offs after apply
+ * @param snapshotBandwidth the node's budget of snapshot bytes per second (replica moves, lagging followers)
  */
 public record WorkerContext(
     long nodeId,
@@ -20,4 +21,5 @@ public record WorkerContext(
     HotValueCache cache,
     NodeMetrics metrics,
     Executor callbacks,
-    LockWaiters lockWaiters) {}
+    LockWaiters lockWaiters,
+    SnapshotBandwidth snapshotBandwidth) {}
