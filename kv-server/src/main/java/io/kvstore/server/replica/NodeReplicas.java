@@ -99,7 +99,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     Map<Long, String> addresses = new HashMap<>();
     map.getNodesList().forEach(n -> addresses.put(n.getId(), n.getAddress()));
     this.transport = new RaftTransportClient(clusterId, nodeId, addresses, options.maxTransportBatchBytes(),
-        Duration.ofMillis(50), Duration.ofSeconds(2), transportStats, this::peerDown);
+        Duration.ofMillis(50), Duration.ofMillis(500), transportStats, this::peerDown);
     AtomicInteger threadNo = new AtomicInteger();
     this.callbacks = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "kv-replicas-callback-" + nodeId + "-" + threadNo.incrementAndGet());
@@ -109,7 +109,8 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     NodeMetrics metrics = new NodeMetrics(registry, groups::values, store, cache, transportStats);
     WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks, lockWaiters,
         snapshotBandwidth);
-    this.transportService = new RaftTransportService(clusterId, nodeId, this::deliver, transportStats);
+    this.transportService = new RaftTransportService(clusterId, nodeId, this::deliver, transportStats,
+        peer -> transport.peerAlive(peer));
 
     this.ctx = ctx;
     List<Shard> local = localShards(map, nodeId);

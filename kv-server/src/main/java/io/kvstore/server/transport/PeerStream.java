@@ -86,6 +86,14 @@ final class PeerStream {
     nextAttemptNanos = 0;
   }
 
+  /** The peer is known to be up again: a broken stream reconnects at the next send, backoff reset. */
+  synchronized void retryNow() {
+    if (stream == null) {
+      nextAttemptNanos = 0;
+      backoffNanos = minBackoff.toNanos();
+    }
+  }
+
   synchronized void close() {
     closed = true;
     closeChannel();

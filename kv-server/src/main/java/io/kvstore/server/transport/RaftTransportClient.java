@@ -89,6 +89,20 @@ public final class RaftTransportClient implements AutoCloseable {
     return flush(peer, b) && all;
   }
 
+  /**
+   * {@code nodeId} just opened a stream to us, so it is up: if our stream to it is down and waiting out
+   * its reconnect backoff (the peer was down a while), reconnect at the next send instead. Without this,
+   * a restarted node stayed unreachable from its peers for up to the backoff's cap, and a new leader
+   * that needed it for a quorum waited that long.
+   */
+  public void peerAlive(long nodeId) {
+    PeerStream p = peers.get(nodeId);
+    if (p != null) {
+      p.retryNow();
+    }
+    detector.up(nodeId);
+  }
+
   public TransportStats stats() {
     return stats;
   }

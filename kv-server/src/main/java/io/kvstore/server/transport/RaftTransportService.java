@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class RaftTransportService extends RaftTransportGrpc.RaftTransportImplBase {
   private static final Logger log = LoggerFactory.getLogger(RaftTransportService.class);
 
+  private final java.util.function.LongConsumer onPeerStream;
   private final String clusterId;
   private final long selfId;
   private final InboundRouter router;
@@ -34,6 +35,16 @@ public final class RaftTransportService extends RaftTransportGrpc.RaftTransportI
   private volatile boolean closed;
 
   public RaftTransportService(String clusterId, long selfId, InboundRouter router, TransportStats stats) {
+    this(clusterId, selfId, router, stats, peer -> {});
+  }
+
+  /**
+   * @param onPeerStream told the id of a peer whose stream was accepted (its first batch): the peer is
+   *     alive, so our own stream to it need not wait out a reconnect backoff (see RaftTransportClient)
+   */
+  public RaftTransportService(String clusterId, long selfId, InboundRouter router, TransportStats stats,
+      java.util.function.LongConsumer onPeerStream) {
+    this.onPeerStream = onPeerStream;
     this.clusterId = clusterId;
     this.selfId = selfId;
     this.router = router;
@@ -101,6 +112,9 @@ public final class RaftTransportService extends RaftTransportGrpc.RaftTransportI
             // The node closed the stream meanwhile.
           }
           return;
+        }
+        if (batches == 0) {
+          onPeerStream.accept(batch.getFromNode());
         }
         batches++;
         stats.batchesReceived.increment();

@@ -219,4 +219,36 @@ class RaftTransportTest {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  void aPeerHeardFromAgainIsReconnectedAtOnceNotAfterTheBackoff() throws Exception {
+    TransportStats clientStats = new TransportStats();
+    // A backoff that grows to a minute: only peerAlive can bring the stream back within the test.
+    try (RaftTransportClient client = new RaftTransportClient("prod", 1,
+        Map.of(2L, "127.0.0.1:" + server.getPort()), 1 << 20, Duration.ofMillis(200), Duration.ofSeconds(60),
+        clientStats, peer -> {})) {
+      client.send(2, List.of(msg(7, 1)));
+      await("first message", () -> delivered.size() == 1);
+      int port = server.getPort();
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(7);
+      while (System.nanoTime() < deadline) { // failures double the backoff: 200 ms, 400, ... 6.4 s by now
+        client.send(2, List.of(msg(7, 2)));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+          .addService(new RaftTransportService("prod", 2, (g, m) -> delivered.add(
+              GroupMessage.newBuilder().setGroupId(g).setMessage(m).build()), serverStats)).build().start();
+      client.peerAlive(2); // what the node does when the peer opens a stream to it
+      // Well within the 6.4 s the backoff would still make us wait.
+      long quick = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+      boolean back = false;
+      while (!back && System.nanoTime() < quick) {
+        client.send(2, List.of(msg(7, 3)));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        back = delivered.stream().anyMatch(g -> g.getMessage().getIndex() == 3);
+      }
+      assertThat(back).as("delivered after peerAlive, without waiting out the backoff").isTrue();
+    }
+  }
 }
