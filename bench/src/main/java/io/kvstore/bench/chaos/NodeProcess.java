@@ -112,10 +112,25 @@ final class NodeProcess {
       return;
     }
     process.destroyForcibly(); // SIGKILL on Linux
-    if (!process.waitFor(30, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("node " + id + " (pid " + process.pid() + ") survived SIGKILL");
+    // Wait for the death even when interrupted (see signal): a healer that looks right after must not
+    // see a process that is about to vanish as alive.
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (process.isAlive() && System.nanoTime() < deadline) {
+      try {
+        process.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
     }
     paused = false;
+    if (process.isAlive()) {
+      throw new IllegalStateException("node " + id + " (pid " + process.pid() + ") survived SIGKILL");
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedException("interrupted while killing node " + id + " (it is dead)");
+    }
   }
 
   /** SIGSTOP: the JVM freezes, every thread and timer, as under a long GC pause or a stalled VM. */
@@ -165,16 +180,32 @@ final class NodeProcess {
 
   private void signal(String name) {
     long pid = process.pid();
+    Process k;
     try {
-      Process k = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
-      if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
-        throw new IllegalStateException("kill -" + name + " " + pid + " failed");
-      }
+      k = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
     } catch (IOException e) {
       throw new IllegalStateException("kill -" + name + " " + pid + ": " + e, e);
-    } catch (InterruptedException e) {
+    }
+    // Wait for the kill command even when interrupted (the nemesis is interrupted to stop): once started,
+    // the signal lands anyway, and whoever heals next must see the node as it really is (a SIGKILL that
+    // landed after the healer checked left a dead node behind).
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (k.isAlive() && System.nanoTime() < deadline) {
+      try {
+        k.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while signalling node " + id, e);
+    }
+    if (k.isAlive() || k.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+    }
+    if (interrupted) {
+      throw new IllegalStateException("interrupted while signalling node " + id + " (the signal was sent)");
     }
   }
 }
