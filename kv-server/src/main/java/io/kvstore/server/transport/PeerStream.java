@@ -38,6 +38,8 @@ final class PeerStream {
   /** Bytes handed to gRPC while it said "not ready"; bounded so a stalled peer cannot grow memory. */
   private long unreadyBytes;
   private long nextAttemptNanos;
+  /** Set by {@link #retryNow}: a call that was already on its way and fails now must not back off long. */
+  private boolean heardAlive;
   private boolean closed;
 
   PeerStream(long peerId, String address, Duration minBackoff, Duration maxBackoff, TransportStats stats,
@@ -88,9 +90,15 @@ final class PeerStream {
 
   /** The peer is known to be up again: a broken stream reconnects at the next send, backoff reset. */
   synchronized void retryNow() {
+    heardAlive = true;
     if (stream == null) {
       nextAttemptNanos = 0;
       backoffNanos = minBackoff.toNanos();
+    }
+    if (channel != null) {
+      // gRPC's channel has a reconnect backoff of its own (growing to 2 minutes): calls on a channel in
+      // TRANSIENT_FAILURE fail at once until it passes, whatever our own backoff says.
+      channel.resetConnectBackoff();
     }
   }
 
@@ -143,6 +151,7 @@ final class PeerStream {
     if (call == stream && call.isReady()) {
       backoffNanos = minBackoff.toNanos();
       unreadyBytes = 0;
+      heardAlive = false;
       detector.up(peerId);
     }
   }
@@ -153,6 +162,10 @@ final class PeerStream {
     }
     stream = null;
     unreadyBytes = 0;
+    if (heardAlive) { // the peer is up (it connected to us): this failure is stale news, retry soon
+      heardAlive = false;
+      backoffNanos = minBackoff.toNanos();
+    }
     nextAttemptNanos = System.nanoTime() + backoffNanos;
     log.debug("Raft stream to node {} at {} broke ({}); retrying in {} ms", Long.toUnsignedString(peerId),
         address, why, TimeUnit.NANOSECONDS.toMillis(backoffNanos));

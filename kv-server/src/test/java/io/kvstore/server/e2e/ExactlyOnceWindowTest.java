@@ -102,11 +102,11 @@ class ExactlyOnceWindowTest {
         }
       }
       assertThat(failures).as("of %d writes", writes).isEmpty();
-      // Not vacuous: the nodes were sent more CAS calls than there were writes (the retries; what the
-      // stopped node served between the count and its stop is not counted, so this undercounts).
+      // How many calls the nodes served (retries included), for the record. Not asserted: what the stopped
+      // node served between the count and its stop is lost, so on a fast machine with few attempt timeouts
+      // the count can fall below the number of writes (CI once saw 245 for 256) although retries happened.
       double calls = servedByStopped + cluster.ids().stream().mapToDouble(this::casCallsServed).sum();
       System.out.printf("ExactlyOnceWindowTest: %d writes, %.0f CompareAndSwap calls served%n", writes, calls);
-      assertThat(calls).isGreaterThan(writes);
       for (int i = 0; i < writes; i++) {
         GetResponse g = client.get(key(i), Consistency.CONSISTENCY_LINEARIZABLE).get(30, TimeUnit.SECONDS);
         assertThat(g.getKv().getValue().toStringUtf8()).as("key %d", i).isEqualTo("v" + i);
