@@ -224,6 +224,10 @@ public final class Node implements AutoCloseable {
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
+            // Peers ping their Raft streams every 30 s (PeerStream); grpc-java's default allows one ping
+            // per 5 min and answers more with GOAWAY "too_many_pings", which broke those streams.
+            .permitKeepAliveTime(20, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
             // Every service parses its requests itself: an undecodable body is INVALID_ARGUMENT.
             .addService(RequestParsing.strict(health.getHealthService().bindService()))
             .addService(RequestParsing.strict(ProtoReflectionServiceV1.newInstance().bindService()))
