@@ -62,6 +62,7 @@ final class Nemesis {
     stopping = true;
     thread.interrupt();
     thread.join(TimeUnit.MINUTES.toMillis(2));
+    finishMembershipFault();
     // Whatever the loop left behind (it heals in finally, but a failure may have skipped a step).
     if (cluster.network().canPartition()) {
       cluster.network().heal();
@@ -189,6 +190,31 @@ final class Nemesis {
       }
       windows.add(new FaultWindow("membership: n" + spare.id() + " " + outcome, start, clock.getAsLong()));
     }
+  }
+
+  /**
+   * A membership fault cut short by {@link #stopAndHeal} leaves the spare node in the cluster, possibly
+   * leading shards that the other nodes no longer hold; the cluster is healed only once it has drained
+   * and left. Asks for its removal and waits for it (bounded), then stops it.
+   */
+  private void finishMembershipFault() throws InterruptedException {
+    NodeProcess spare = cluster.spare();
+    if (spare == null || !spare.isAlive()) {
+      return;
+    }
+    spare.resume();
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MEMBERSHIP_PHASE_MS);
+    while (!cluster.removeMember(spare.id()) && System.nanoTime() - deadline < 0) {
+      sleepMs(500);
+    }
+    while (System.nanoTime() - deadline < 0) {
+      io.kvstore.proto.v1.ClusterMap m = cluster.clusterMap();
+      if (m != null && !hasNode(m, spare.id())) {
+        break;
+      }
+      sleepMs(500);
+    }
+    spare.kill9();
   }
 
   /** How long one phase of a membership fault (moves in, drain) may take. */
