@@ -100,7 +100,8 @@ class MembershipE2eTest {
         writers.add(writer);
       }
 
-      Thread.sleep(3_000); // the load before any move, to compare latencies with
+      // The load before any move, to compare latencies with: wait for a baseline of writes, not a time.
+      Await.until(Duration.ofSeconds(60), "a baseline of writes before any move", () -> writes.get() >= 100);
       ClusterMap before = map(2);
       long movesFrom = System.nanoTime();
       cluster.join(4, 1, 1);
