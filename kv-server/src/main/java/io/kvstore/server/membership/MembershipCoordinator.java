@@ -36,12 +36,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +69,8 @@ public final class MembershipCoordinator implements AutoCloseable {
   private static final long PROBE_MS = 2_000;
   private static final long FORWARD_MS = 20_000;
   private static final int CAS_ATTEMPTS = 5;
+  private static final long LEADER_WAIT_MS = 10_000;
+  private static final long LEADER_POLL_MS = 20;
 
   private final long selfId;
   private final LocalClusterMap map;
@@ -77,7 +83,7 @@ public final class MembershipCoordinator implements AutoCloseable {
   private final MoveMetrics metrics;
   private final ScheduledExecutorService changes;
   private final ScheduledExecutorService following;
-  private final java.util.function.Supplier<ClusterMap> served;
+  private final Supplier<ClusterMap> served;
   private final NodeLiveness liveness;
 
   /**
@@ -85,7 +91,7 @@ public final class MembershipCoordinator implements AutoCloseable {
    */
   public MembershipCoordinator(long selfId, LocalClusterMap map, ShardReplicas replicas, PeerChannels channels,
       Executor forwarding, PrometheusRegistry registry, MembershipOptions options,
-      java.util.function.Supplier<ClusterMap> served) {
+      Supplier<ClusterMap> served) {
     this.selfId = selfId;
     this.served = served;
     this.map = map;
@@ -120,10 +126,7 @@ public final class MembershipCoordinator implements AutoCloseable {
     if (!request.getClusterId().equals(map.clusterId())) {
       return CompletableFuture.failedFuture(clusterMismatch(request.getClusterId()));
     }
-    if (leadsMapGroup()) {
-      return CompletableFuture.supplyAsync(() -> add(request.getNode()), changes);
-    }
-    return forward(forwardedBy, ch -> ClusterGrpc.newBlockingStub(ch)
+    return route(forwardedBy, () -> add(request.getNode()), ch -> ClusterGrpc.newBlockingStub(ch)
         .withDeadlineAfter(FORWARD_MS, TimeUnit.MILLISECONDS).addMember(request));
   }
 
@@ -132,10 +135,7 @@ public final class MembershipCoordinator implements AutoCloseable {
     if (!request.getClusterId().isEmpty() && !request.getClusterId().equals(map.clusterId())) {
       return CompletableFuture.failedFuture(clusterMismatch(request.getClusterId()));
     }
-    if (leadsMapGroup()) {
-      return CompletableFuture.supplyAsync(() -> remove(request.getNodeId()), changes);
-    }
-    return forward(forwardedBy, ch -> ClusterGrpc.newBlockingStub(ch)
+    return route(forwardedBy, () -> remove(request.getNodeId()), ch -> ClusterGrpc.newBlockingStub(ch)
         .withDeadlineAfter(FORWARD_MS, TimeUnit.MILLISECONDS).removeMember(request));
   }
 
@@ -217,7 +217,60 @@ public final class MembershipCoordinator implements AutoCloseable {
     }
   }
 
-  private <T> CompletableFuture<T> forward(long forwardedBy, java.util.function.Function<Channel, T> call) {
+  /**
+   * Runs {@code local} on the membership thread if this node leads the map group, else forwards the call
+   * to the node that does. Like etcd, a request that arrives during an election waits for its outcome (up
+   * to {@link #LEADER_WAIT_MS}) instead of failing: a freshly started cluster or a leader change is not
+   * the caller's problem.
+   */
+  private <T> CompletableFuture<T> route(long forwardedBy, Supplier<T> local,
+      Function<Channel, T> forwarded) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    routeAttempt(forwardedBy, local, forwarded, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEADER_WAIT_MS),
+        result);
+    return result;
+  }
+
+  private <T> void routeAttempt(long forwardedBy, Supplier<T> local,
+      Function<Channel, T> forwarded, long giveUpAt, CompletableFuture<T> result) {
+    try {
+      if (leadsMapGroup()) {
+        CompletableFuture.supplyAsync(local, changes).whenComplete(MembershipCoordinator.completing(result));
+        return;
+      }
+      Channel ch = forwardTarget(forwardedBy);
+      if (ch != null) {
+        CompletableFuture.supplyAsync(() -> forwarded.apply(ch), forwarding)
+            .whenComplete(MembershipCoordinator.completing(result));
+        return;
+      }
+      if (System.nanoTime() - giveUpAt >= 0) {
+        result.completeExceptionally(Status.UNAVAILABLE.withDescription("node " + selfId
+            + " has known no leader of the cluster-map group for " + LEADER_WAIT_MS / 1000
+            + " s (is a majority of its nodes " + map.table().toClusterMap().getMapGroupNodesList()
+            + " up?); retry shortly").asRuntimeException());
+        return;
+      }
+      following.schedule(() -> routeAttempt(forwardedBy, local, forwarded, giveUpAt, result), LEADER_POLL_MS,
+          TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+    }
+  }
+
+  private static <T> BiConsumer<T, Throwable> completing(CompletableFuture<T> result) {
+    return (value, error) -> {
+      if (error != null) {
+        result.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+            ? error.getCause() : error);
+      } else {
+        result.complete(value);
+      }
+    };
+  }
+
+  /** The node to forward to: the map group's leader if this node is in the group, else any group member. */
+  private Channel forwardTarget(long forwardedBy) {
     long target = 0;
     LeaderHint hint = replicas.leaderHint(MapRecords.MAP_GROUP);
     if (replicas.status(MapRecords.MAP_GROUP).isPresent()) {
@@ -226,12 +279,7 @@ public final class MembershipCoordinator implements AutoCloseable {
       List<Long> holders = map.table().toClusterMap().getMapGroupNodesList();
       target = holders.isEmpty() ? 0 : holders.get((int) (System.nanoTime() & 0x7fffffff) % holders.size());
     }
-    Channel ch = target == 0 ? null : channels.channelTo(target);
-    if (ch == null) {
-      return CompletableFuture.failedFuture(Status.UNAVAILABLE.withDescription(
-          "node " + selfId + " knows no leader of the cluster-map group yet; retry shortly").asRuntimeException());
-    }
-    return CompletableFuture.supplyAsync(() -> call.apply(ch), forwarding);
+    return target == 0 ? null : channels.channelTo(target);
   }
 
   // ---------------------------------------------------------------- the map group's leader
