@@ -137,6 +137,15 @@ public final class NodeMain implements Callable<Integer> {
   long cacheBytes;
 
   @Option(
+      names = "--quiesce",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Idle shards stop heartbeating (one heartbeat per peer node instead); --no-quiesce"
+          + " keeps every group heartbeating (default: ${DEFAULT-VALUE}).")
+  boolean quiesce;
+
+  @Option(
       names = "--tick-ms",
       defaultValue = "100",
       description = "The Raft tick in milliseconds (default: ${DEFAULT-VALUE}).")
@@ -206,7 +215,8 @@ public final class NodeMain implements Callable<Integer> {
             cacheBytes,
             d.sessions().withResultsPerClient(writeWindow),
             d.storage(),
-            d.maxTransportBatchBytes());
+            d.maxTransportBatchBytes(),
+            quiesce);
     return new NodeConfig(
         nodeId,
         clusterId,

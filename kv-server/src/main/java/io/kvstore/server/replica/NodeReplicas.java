@@ -12,6 +12,7 @@ import io.kvstore.server.lock.LockWaiters;
 import io.kvstore.server.statemachine.EntryCodec;
 import io.kvstore.server.proto.ChangeReplicasRequest;
 import io.kvstore.server.proto.ShardMembership;
+import io.kvstore.server.transport.PeerSilence;
 import io.kvstore.server.transport.RaftTransportClient;
 import io.kvstore.server.transport.RaftTransportService;
 import io.kvstore.server.transport.TransportStats;
@@ -34,6 +35,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,6 +90,10 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   /** Shards whose replica was released and whose data is being deleted on its loop thread. */
   private final java.util.Set<Long> dropping = ConcurrentHashMap.newKeySet();
   private final LockWaiters lockWaiters = new LockWaiters();
+  /** With quiet groups: when each peer node was last heard from, and the heartbeats that keep it told. */
+  private final PeerSilence silence;
+  private final long silenceMillis;
+  private final ScheduledExecutorService heartbeats;
   private volatile boolean closed;
 
   private NodeReplicas(long nodeId, String clusterId, NodeStore store, ClusterMap map, ReplicaOptions options,
@@ -109,8 +115,16 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     NodeMetrics metrics = new NodeMetrics(registry, groups::values, store, cache, transportStats);
     WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks, lockWaiters,
         snapshotBandwidth);
+    // Half an election timeout (at least 3 ticks): the woken followers then wait a full one of their own.
+    this.silenceMillis = options.tick().toMillis() * Math.max(3, options.electionTicks() / 2);
+    this.silence = new PeerSilence(TimeUnit.MILLISECONDS.toNanos(silenceMillis), System.nanoTime());
     this.transportService = new RaftTransportService(clusterId, nodeId, this::deliver, transportStats,
-        peer -> transport.peerAlive(peer));
+        peer -> transport.peerAlive(peer), peer -> silence.heard(peer, System.nanoTime()));
+    this.heartbeats = options.quiesce() ? Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "kv-node-heartbeat-" + nodeId);
+      t.setDaemon(true);
+      return t;
+    }) : null;
 
     this.ctx = ctx;
     List<Shard> local = localShards(map, nodeId);
@@ -150,6 +164,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     try {
       NodeReplicas r = new NodeReplicas(nodeId, clusterId, store, map, options, registry);
       r.workers.forEach(RaftWorker::start);
+      r.startHeartbeats(options.tick());
       log.info("node {}: {} shard replicas running on {} loop thread(s)", nodeId, r.groups.size(),
           r.workers.size());
       return r;
@@ -484,6 +499,32 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   }
 
   /** A peer's process is gone (the transport found its port refusing connections): see GroupReplica. */
+  /**
+   * With quiet groups (ReplicaOptions.quiesce): every tick, one empty batch to each peer node, and the
+   * quiet followers of a peer that fell silent are woken (see {@link PeerSilence}).
+   */
+  private void startHeartbeats(Duration tick) {
+    if (heartbeats == null) {
+      return;
+    }
+    long period = tick.toNanos();
+    heartbeats.scheduleAtFixedRate(() -> {
+      try {
+        transport.heartbeat();
+        for (long peer : silence.silentPeers(transport.peers(), System.nanoTime())) {
+          transportStats.peerReportedSilent();
+          log.info("node {}: nothing heard from node {} for {} ms; waking the quiet groups it leads", nodeId,
+              peer, silenceMillis);
+          for (RaftWorker w : workers) {
+            w.execute(() -> w.groups().forEach(g -> g.peerSilent(peer)));
+          }
+        }
+      } catch (RuntimeException e) {
+        log.warn("node {}: node heartbeat failed: {}", nodeId, e.toString());
+      }
+    }, period, period, TimeUnit.NANOSECONDS);
+  }
+
   private void peerDown(long peerId) {
     for (RaftWorker w : workers) {
       w.execute(() -> w.groups().forEach(g -> g.peerDown(peerId)));
@@ -536,6 +577,9 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
       return;
     }
     closed = true;
+    if (heartbeats != null) {
+      heartbeats.shutdownNow();
+    }
     transportService.close();
     workers.forEach(RaftWorker::stop);
     transport.close();

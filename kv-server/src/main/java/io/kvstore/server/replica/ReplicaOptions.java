@@ -31,6 +31,10 @@ import java.util.Objects;
  * @param storage the node's RocksDB budgets
  * @param maxTransportBatchBytes a {@code RaftBatch} is split above this size (the peer's gRPC server
  *     must accept messages at least this large plus one entry; 4 MiB is gRPC's default)
+ * @param quiesce idle groups go quiet (Raft {@code Config.quiesce}): a leader whose followers have the
+ *     whole log stops heartbeating the group, so 1,000 idle shards cost next to nothing; the node then
+ *     sends one heartbeat per peer node and tick instead, and wakes the quiet followers of a leader whose
+ *     node falls silent ({@code PeerSilence}), so they elect a new one as they would have without it
  */
 public record ReplicaOptions(
     Duration tick,
@@ -44,7 +48,8 @@ public record ReplicaOptions(
     long cacheBytes,
     SessionTable.Limits sessions,
     StorageOptions storage,
-    long maxTransportBatchBytes) {
+    long maxTransportBatchBytes,
+    boolean quiesce) {
 
   public ReplicaOptions {
     Objects.requireNonNull(tick, "tick");
@@ -74,54 +79,62 @@ public record ReplicaOptions(
     return Math.max(1, electionTicks / 5);
   }
 
-  /** 100 ms ticks, 1 s election timeout, one loop thread, snapshots every 10,000 entries, 64 MiB cache. */
+  /**
+   * 100 ms ticks, 1 s election timeout, one loop thread, snapshots every 10,000 entries, 64 MiB cache,
+   * idle groups quiet.
+   */
   public static ReplicaOptions defaults() {
     return new ReplicaOptions(Duration.ofMillis(100), 10, 1, 1, 4096, 10_000, 30, false, 64L << 20,
-        SessionTable.Limits.defaults(), StorageOptions.defaults(), 2L << 20);
+        SessionTable.Limits.defaults(), StorageOptions.defaults(), 2L << 20, true);
   }
 
   public ReplicaOptions withTick(Duration v) {
     return new ReplicaOptions(v, electionTicks, heartbeatTicks, loopThreads, maxPendingProposals,
-        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes);
+        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes, quiesce);
   }
 
   public ReplicaOptions withElectionTicks(int v) {
     return new ReplicaOptions(tick, v, heartbeatTicks, loopThreads, maxPendingProposals,
-        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes);
+        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes, quiesce);
   }
 
   public ReplicaOptions withLoopThreads(int v) {
     return new ReplicaOptions(tick, electionTicks, heartbeatTicks, v, maxPendingProposals,
-        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes);
+        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes, quiesce);
   }
 
   public ReplicaOptions withMaxPendingProposals(int v) {
     return new ReplicaOptions(tick, electionTicks, heartbeatTicks, loopThreads, v,
-        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes);
+        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes, quiesce);
   }
 
   public ReplicaOptions withSnapshotEntries(long v) {
     return new ReplicaOptions(tick, electionTicks, heartbeatTicks, loopThreads, maxPendingProposals,
-        v, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes);
+        v, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes, quiesce);
   }
 
   public ReplicaOptions withLeaseReads(boolean v) {
     return new ReplicaOptions(tick, electionTicks, heartbeatTicks, loopThreads, maxPendingProposals,
-        snapshotEntries, readTimeoutTicks, v, cacheBytes, sessions, storage, maxTransportBatchBytes);
+        snapshotEntries, readTimeoutTicks, v, cacheBytes, sessions, storage, maxTransportBatchBytes, quiesce);
   }
 
   public ReplicaOptions withCacheBytes(long v) {
     return new ReplicaOptions(tick, electionTicks, heartbeatTicks, loopThreads, maxPendingProposals,
-        snapshotEntries, readTimeoutTicks, leaseReads, v, sessions, storage, maxTransportBatchBytes);
+        snapshotEntries, readTimeoutTicks, leaseReads, v, sessions, storage, maxTransportBatchBytes, quiesce);
   }
 
   public ReplicaOptions withSessions(SessionTable.Limits v) {
     return new ReplicaOptions(tick, electionTicks, heartbeatTicks, loopThreads, maxPendingProposals,
-        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, v, storage, maxTransportBatchBytes);
+        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, v, storage, maxTransportBatchBytes, quiesce);
   }
 
   public ReplicaOptions withStorage(StorageOptions v) {
     return new ReplicaOptions(tick, electionTicks, heartbeatTicks, loopThreads, maxPendingProposals,
-        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, v, maxTransportBatchBytes);
+        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, v, maxTransportBatchBytes, quiesce);
+  }
+
+  public ReplicaOptions withQuiesce(boolean v) {
+    return new ReplicaOptions(tick, electionTicks, heartbeatTicks, loopThreads, maxPendingProposals,
+        snapshotEntries, readTimeoutTicks, leaseReads, cacheBytes, sessions, storage, maxTransportBatchBytes, v);
   }
 }

@@ -90,6 +90,24 @@ public final class RaftTransportClient implements AutoCloseable {
   }
 
   /**
+   * Sends one empty batch to every known peer: the node-level heartbeat that tells peers this node is
+   * alive while its groups are quiet (see {@link PeerSilence}). Never blocks; a peer that is down misses it.
+   */
+  public void heartbeat() {
+    for (long nodeId : addresses.keySet()) {
+      PeerStream peer = peer(nodeId);
+      if (peer != null && peer.send(newBatch(nodeId).build())) {
+        stats.heartbeatsSent.increment();
+      }
+    }
+  }
+
+  /** The peer nodes this client knows an address for. */
+  public java.util.Set<Long> peers() {
+    return java.util.Collections.unmodifiableSet(addresses.keySet());
+  }
+
+  /**
    * {@code nodeId} just opened a stream to us, so it is up: if our stream to it is down and waiting out
    * its reconnect backoff (the peer was down a while), reconnect at the next send instead. Without this,
    * a restarted node stayed unreachable from its peers for up to the backoff's cap, and a new leader

@@ -27,6 +27,7 @@ public final class RaftTransportService extends RaftTransportGrpc.RaftTransportI
   private static final Logger log = LoggerFactory.getLogger(RaftTransportService.class);
 
   private final java.util.function.LongConsumer onPeerStream;
+  private final java.util.function.LongConsumer onHeard;
   private final String clusterId;
   private final long selfId;
   private final InboundRouter router;
@@ -35,16 +36,19 @@ public final class RaftTransportService extends RaftTransportGrpc.RaftTransportI
   private volatile boolean closed;
 
   public RaftTransportService(String clusterId, long selfId, InboundRouter router, TransportStats stats) {
-    this(clusterId, selfId, router, stats, peer -> {});
+    this(clusterId, selfId, router, stats, peer -> {}, peer -> {});
   }
 
   /**
    * @param onPeerStream told the id of a peer whose stream was accepted (its first batch): the peer is
    *     alive, so our own stream to it need not wait out a reconnect backoff (see RaftTransportClient)
+   * @param onHeard told the id of the sender of every accepted batch, empty ones (node heartbeats)
+   *     included (see {@link PeerSilence})
    */
   public RaftTransportService(String clusterId, long selfId, InboundRouter router, TransportStats stats,
-      java.util.function.LongConsumer onPeerStream) {
+      java.util.function.LongConsumer onPeerStream, java.util.function.LongConsumer onHeard) {
     this.onPeerStream = onPeerStream;
+    this.onHeard = onHeard;
     this.clusterId = clusterId;
     this.selfId = selfId;
     this.router = router;
@@ -118,6 +122,7 @@ public final class RaftTransportService extends RaftTransportGrpc.RaftTransportI
         }
         batches++;
         stats.batchesReceived.increment();
+        onHeard.accept(batch.getFromNode());
         for (GroupMessage gm : batch.getMessagesList()) {
           boolean taken;
           try {

@@ -17,6 +17,10 @@ public final class TransportStats {
   final LongAdder streamsRefused = new LongAdder();
   /** Peers whose stream broke and whose port then refused a connection (process gone). */
   final LongAdder peersReportedDown = new LongAdder();
+  /** Node-level heartbeats sent (empty batches, one per peer and tick; see PeerSilence). */
+  final LongAdder heartbeatsSent = new LongAdder();
+  /** Peers that fell silent (nothing heard for the threshold) and were reported to the quiet groups. */
+  final LongAdder peersReportedSilent = new LongAdder();
 
   public long batchesSent() {
     return batchesSent.sum();
@@ -52,5 +56,18 @@ public final class TransportStats {
 
   public long peersReportedDown() {
     return peersReportedDown.sum();
+  }
+
+  public long heartbeatsSent() {
+    return heartbeatsSent.sum();
+  }
+
+  public long peersReportedSilent() {
+    return peersReportedSilent.sum();
+  }
+
+  /** Counts a peer reported silent (see {@link PeerSilence}). */
+  public void peerReportedSilent() {
+    peersReportedSilent.increment();
   }
 }

@@ -171,6 +171,7 @@ public final class GroupReplica {
         .checkQuorum(true)
         .preVote(true)
         .leaseRead(ctx.options().leaseReads())
+        .quiesce(ctx.options().quiesce())
         .maxClockDriftTicks(ctx.options().maxClockDriftTicks())
         // Distinct seeds per group, so the groups of one node do not time out in lockstep.
         .randomSeed(ctx.nodeId() * 0x9E3779B97F4A7C15L ^ shardId * 0xC2B2AE3D27D4EB4FL ^ System.nanoTime())
@@ -341,6 +342,18 @@ public final class GroupReplica {
   public void endLeaseReads() {
     leaseReadsEnded = true;
     expireLease(true);
+  }
+
+  /**
+   * The node-level failure detector heard nothing from {@code peer} for a while
+   * ({@code transport.PeerSilence}): if this replica is a quiet follower of a leader on that node, it
+   * wakes and elects a new leader should the leader stay silent for an election timeout. A leader stops
+   * pipelining to it. Decides nothing by itself, so a wrong report costs nothing. Loop thread only.
+   */
+  public void peerSilent(long peer) {
+    if (failure == null && ready == null) {
+      raw.reportUnreachable(peer);
+    }
   }
 
   /**
@@ -730,6 +743,7 @@ public final class GroupReplica {
         .setLastIndex(s.lastIndex())
         .setFirstIndex(storage.firstIndex())
         .setSnapshotIndex(storage.firstIndex() - 1)
+        .setQuiet(s.quiesced())
         .build();
   }
 

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.kvstore.proto.v1.Compare;
 import io.kvstore.proto.v1.CompareAndSwapRequest;
 import io.kvstore.proto.v1.Consistency;
+import io.kvstore.proto.v1.ShardStatus;
 import io.kvstore.proto.v1.KeyValue;
 import io.kvstore.proto.v1.PutRequest;
 import io.kvstore.proto.v1.RequestHeader;
@@ -145,6 +146,62 @@ class NodeReplicasTest {
       }
     }
     assertThat(reported).isPositive();
+  }
+
+  @Test
+  void idleGroupsGoQuietAndSendNothingButTheNodeHeartbeatsUntilAWriteWakesThem() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 4, ReplicaCluster.fastOptions());
+    cluster.awaitAllLeaders();
+    for (long shard = 1; shard <= 4; shard++) {
+      cluster.write(shard, put("k" + shard, "v"));
+    }
+    awaitAllQuiet();
+    long[] sent = new long[3];
+    long[] heartbeats = new long[3];
+    for (int n = 1; n <= 3; n++) {
+      sent[n - 1] = cluster.node(n).transportStats().messagesSent();
+      heartbeats[n - 1] = cluster.node(n).transportStats().heartbeatsSent();
+    }
+    Thread.sleep(1_000); // 25 ticks of 40 ms: 25 heartbeats per group per leader if they were not quiet
+    for (int n = 1; n <= 3; n++) {
+      assertThat(cluster.node(n).transportStats().messagesSent()).as("Raft messages sent by node " + n)
+          .isEqualTo(sent[n - 1]);
+      assertThat(cluster.node(n).transportStats().heartbeatsSent()).as("node heartbeats of node " + n)
+          .isGreaterThan(heartbeats[n - 1]);
+    }
+    // A write wakes its group and commits as before; the read through another replica sees it.
+    CommandResult.Put r = (CommandResult.Put) cluster.write(2, put("k2", "after"));
+    long follower = cluster.awaitLeader(2) % 3 + 1;
+    assertThat(read(cluster.node(follower), 2, Consistency.CONSISTENCY_LINEARIZABLE, "k2").get().getVersion())
+        .isEqualTo(r.response().getVersion());
+  }
+
+  @Test
+  void aQuietGroupElectsANewLeaderWhenTheLeadersNodeFallsSilent() throws Exception {
+    cluster = new ReplicaCluster(dir, 3, 1, ReplicaCluster.fastOptions());
+    cluster.write(1, put("k", "before"));
+    awaitAllQuiet();
+    long leader = cluster.awaitLeader(1);
+    // The leader's replicas stop but its port stays open (nothing is refused, nothing reported down):
+    // only the silence of its node can tell the quiet followers, which never time out on their own.
+    cluster.stop(leader);
+    long next = cluster.awaitLeader(1);
+    assertThat(next).isNotEqualTo(leader);
+    assertThat(cluster.node(next).transportStats().peersReportedSilent()).isPositive();
+    cluster.write(1, put("k", "after"));
+  }
+
+  private void awaitAllQuiet() {
+    ReplicaCluster.await("every group of every node is quiet", () -> {
+      for (int n = 1; n <= cluster.size(); n++) {
+        for (long shard : cluster.node(n).localShards()) {
+          if (!cluster.node(n).status(shard).map(ShardStatus::getQuiet).orElse(false)) {
+            return false;
+          }
+        }
+      }
+      return true;
+    });
   }
 
   @Test
