@@ -34,6 +34,10 @@ final class MapFollower {
   private final ShardReplicas replicas;
   private final PeerChannels channels;
   private int next;
+  /** The version of the map group's record this node's replica last showed (decoded only when it changes). */
+  private long localVersion = -1;
+  /** The last reconcile left work for later (see ShardReplicas.reconcile). */
+  private volatile boolean reconcilePending = true;
 
   MapFollower(long selfId, LocalClusterMap map, ShardReplicas replicas, PeerChannels channels) {
     this.selfId = selfId;
@@ -46,9 +50,12 @@ final class MapFollower {
   void pass() {
     try {
       fetch().ifPresent(this::apply);
-      // Again with the current map: a replica whose creation had to wait (see NodeReplicas) is made now.
-      replicas.reconcile(map.table().toClusterMap());
+      if (reconcilePending) {
+        // Again with the current map: a replica whose creation had to wait (see NodeReplicas) is made now.
+        reconcilePending = !replicas.reconcile(map.table().toClusterMap());
+      }
     } catch (RuntimeException e) {
+      localVersion = -1; // decode the local record again next time: this pass may not have applied it
       log.debug("node {}: cannot fetch the cluster map: {}", selfId, e.toString());
     }
   }
@@ -87,8 +94,10 @@ final class MapFollower {
 
   private Optional<ClusterMap> readLocal() {
     try {
-      return MapGroup.read(replicas, Consistency.CONSISTENCY_STALE).get(DEADLINE_MS, TimeUnit.MILLISECONDS)
-          .map(MapGroup.Versioned::record);
+      Optional<MapGroup.Versioned> v = MapGroup.readIfChanged(replicas, Consistency.CONSISTENCY_STALE, localVersion)
+          .get(DEADLINE_MS, TimeUnit.MILLISECONDS);
+      v.ifPresent(versioned -> localVersion = versioned.version());
+      return v.map(MapGroup.Versioned::record);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.empty();
@@ -109,7 +118,7 @@ final class MapFollower {
     }
     log.info("node {}: cluster map epoch {} ({} nodes, {} moves in flight)", selfId, full.getEpoch(),
         full.getNodesCount(), full.getMovesCount());
-    replicas.reconcile(full);
+    reconcilePending = !replicas.reconcile(full);
     if (wasMember && full.getNodesList().stream().noneMatch(n -> n.getId() == selfId)) {
       log.warn("node {}: removed from cluster '{}'; it holds no replicas and may be stopped", selfId,
           full.getClusterId());

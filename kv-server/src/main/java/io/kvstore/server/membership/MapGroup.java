@@ -37,6 +37,16 @@ public final class MapGroup {
     return replicas.read(MapRecords.MAP_GROUP, consistency).thenApply(view -> view.get(KEY).map(MapGroup::decode));
   }
 
+  /**
+   * Like {@link #read}, but empty also when the record is still at {@code knownVersion}: the record of a
+   * large cluster is big, and followers look every fraction of a second.
+   */
+  public static CompletableFuture<Optional<Versioned>> readIfChanged(ShardReplicas replicas, Consistency consistency,
+      long knownVersion) {
+    return replicas.read(MapRecords.MAP_GROUP, consistency)
+        .thenApply(view -> view.get(KEY).filter(kv -> kv.getVersion() != knownVersion).map(MapGroup::decode));
+  }
+
   private static Versioned decode(KeyValue kv) {
     try {
       return new Versioned(ClusterMap.parseFrom(kv.getValue()), kv.getVersion());

@@ -338,19 +338,24 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
    * persisted {@code map} first, so a restart after a drop does not bring the replica back.
    */
   @Override
-  public synchronized void reconcile(ClusterMap map) {
+  public synchronized boolean reconcile(ClusterMap map) {
     if (closed) {
-      return;
+      return true;
     }
+    boolean complete = true;
     map.getNodesList().forEach(n -> transport.setAddress(n.getId(), n.getAddress()));
     List<Shard> wanted = localShards(map, nodeId);
     java.util.Set<Long> wantedIds = new java.util.HashSet<>();
     for (Shard s : wanted) {
       wantedIds.add(s.getId());
       // A shard that comes back while its old replica's data is still being deleted waits for the next
-      // reconcile (the follower calls this every pass), so the new replica never reads half-deleted state.
-      if (!groups.containsKey(s.getId()) && !dropping.contains(s.getId())) {
-        create(s.getId());
+      // reconcile (the follower calls again while this returns false), so the new replica never reads half-deleted state.
+      if (!groups.containsKey(s.getId())) {
+        if (dropping.contains(s.getId())) {
+          complete = false;
+        } else {
+          create(s.getId());
+        }
       }
     }
     for (long id : new ArrayList<>(groups.keySet())) {
@@ -358,6 +363,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
         drop(id);
       }
     }
+    return complete;
   }
 
   private void create(long shardId) {

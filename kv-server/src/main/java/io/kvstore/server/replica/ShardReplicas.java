@@ -87,8 +87,13 @@ public interface ShardReplicas {
    * Elastic membership: the cluster map changed. Creates the replicas it newly places on this node (empty:
    * they receive a snapshot from their leader) and drops those it no longer places here (with their data).
    * Returns at once; the work happens on the worker loops.
+   *
+   * @return false when some of it had to wait (a replica placed here again while its old data is still
+   *     being deleted): call again later with the same map
    */
-  default void reconcile(io.kvstore.proto.v1.ClusterMap map) {}
+  default boolean reconcile(io.kvstore.proto.v1.ClusterMap map) {
+    return true;
+  }
 
   /** Bounds the snapshot bytes this node sends per second (0: no limit); see SnapshotBandwidth. */
   default void limitSnapshotBandwidth(long bytesPerSecond) {}

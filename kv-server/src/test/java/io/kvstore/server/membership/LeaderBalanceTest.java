@@ -83,4 +83,35 @@ class LeaderBalanceTest {
     }
     assertThat(LeaderBalance.next(map, leaders)).isNull();
   }
+
+  @Test
+  void aPassPlansSeveralTransfersOnDistinctShardsAsIfEachHadTakenEffect() {
+    ClusterMap map = RoutingTable.bootstrap("t", List.of(node(1), node(2), node(3)), 1000, 3,
+        Limits.getDefaultInstance()).toClusterMap();
+    Map<Long, Long> leaders = new HashMap<>();
+    for (Shard s : map.getShardsList()) {
+      leaders.put(s.getId(), 1L); // every first election went node 1's way
+    }
+    int perPass = LeaderBalance.transfersPerPass(map);
+    assertThat(perPass).isEqualTo(10);
+    int passes = 0;
+    for (List<LeaderBalance.Transfer> pass; !(pass = LeaderBalance.plan(map, leaders, perPass)).isEmpty(); passes++) {
+      assertThat(pass).hasSizeLessThanOrEqualTo(perPass);
+      assertThat(pass.stream().map(LeaderBalance.Transfer::shardId).distinct().count()).isEqualTo(pass.size());
+      for (LeaderBalance.Transfer t : pass) {
+        assertThat(leaders.get(t.shardId())).isEqualTo(t.from());
+        leaders.put(t.shardId(), t.to());
+      }
+      assertThat(passes).isLessThan(100);
+    }
+    Map<Long, Integer> led = new HashMap<>();
+    leaders.values().forEach(n -> led.merge(n, 1, Integer::sum));
+    System.out.printf("1,000 shards led by node 1 balanced in %d passes of %d transfers: %s%n", passes, perPass, led);
+    assertThat(led.values()).allSatisfy(n -> assertThat(n).isBetween(332, 335));
+    assertThat(LeaderBalance.transfersPerPass(map(1, 1, 1))).as("48 shards: one at a time").isEqualTo(1);
+  }
+
+  private static Node node(long id) {
+    return Node.newBuilder().setId(id).setAddress("h:" + id).setWeight(1).build();
+  }
 }
