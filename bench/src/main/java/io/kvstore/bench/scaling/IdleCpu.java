@@ -17,11 +17,13 @@ import java.util.List;
 final class IdleCpu {
   /**
    * @param coreSharePerNode CPU used by each node over the window, in cores (0.05 = 5% of one core)
+   * @param jitSharePerNode the part of it spent by the JVM's JIT compiler threads (a fresh JVM compiles
+   *     for minutes on 2 cores, and code that runs only a few times a second reaches the thresholds late)
    * @param clientMap what fetching the cluster map through {@link KvClient} gave: its size, or the failure
    * @param nodeLogMessageSizeErrors per node, log lines mentioning gRPC's message size limit
    */
   record Result(int shards, double settleSeconds, double windowSeconds, List<Double> coreSharePerNode,
-      String clientMap, List<Long> nodeLogMessageSizeErrors) {}
+      List<Double> jitSharePerNode, String clientMap, List<Long> nodeLogMessageSizeErrors) {}
 
   private IdleCpu() {}
 
@@ -34,15 +36,19 @@ final class IdleCpu {
       Thread.sleep(settle.toMillis());
       double settled = (System.nanoTime() - start) / 1e9;
       long[] before = new long[cluster.size()];
+      long[] jitBefore = new long[cluster.size()];
       for (int id = 1; id <= cluster.size(); id++) {
         before[id - 1] = ProcStat.cpuTicks(cluster.pid(id));
+        jitBefore[id - 1] = ProcStat.compilerTicks(cluster.pid(id));
       }
       long t0 = System.nanoTime();
       Thread.sleep(window.toMillis());
       List<Double> shares = new ArrayList<>();
+      List<Double> jit = new ArrayList<>();
       double seconds = (System.nanoTime() - t0) / 1e9;
       for (int id = 1; id <= cluster.size(); id++) {
         shares.add(ProcStat.coreShare(before[id - 1], ProcStat.cpuTicks(cluster.pid(id)), seconds));
+        jit.add(ProcStat.coreShare(jitBefore[id - 1], ProcStat.compilerTicks(cluster.pid(id)), seconds));
       }
       cluster.assertAlive();
       List<Long> sizeErrors = new ArrayList<>();
@@ -50,7 +56,7 @@ final class IdleCpu {
         sizeErrors.add(cluster.logLinesContaining(id, "RESOURCE_EXHAUSTED")
             + cluster.logLinesContaining(id, "larger than max"));
       }
-      return new Result(shards, settled, seconds, shares, clientMap, sizeErrors);
+      return new Result(shards, settled, seconds, shares, jit, clientMap, sizeErrors);
     }
   }
 

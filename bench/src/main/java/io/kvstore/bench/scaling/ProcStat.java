@@ -24,6 +24,32 @@ final class ProcStat {
     return parseCpuTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
   }
 
+  /**
+   * utime + stime of the JIT compiler threads of a HotSpot JVM ({@code C1/C2 CompilerThread<n>}, as
+   * {@code /proc/<pid>/task/<tid>/comm} names them, cut to 15 characters), in clock ticks. Threads that
+   * end meanwhile are skipped; compiler threads come and go as HotSpot sizes its pool.
+   */
+  static long compilerTicks(long pid) throws IOException {
+    long sum = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          if (isCompilerThread(Files.readString(task.resolve("comm")))) {
+            sum += parseCpuTicks(Files.readString(task.resolve("stat")));
+          }
+        } catch (IOException gone) {
+          // the thread ended between the listing and the read
+        }
+      }
+    }
+    return sum;
+  }
+
+  static boolean isCompilerThread(String comm) {
+    String c = comm.trim();
+    return c.startsWith("C1 CompilerThre") || c.startsWith("C2 CompilerThre");
+  }
+
   /** VmRSS of {@code pid}, in bytes. Throws if the process is gone. */
   static long residentBytes(long pid) throws IOException {
     return parseResidentBytes(Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")));

@@ -55,8 +55,9 @@ public final class ScalingMain implements Callable<Integer> {
   @Option(names = "--idle-shards", defaultValue = "1000", description = "Idle CPU: shards (default: ${DEFAULT-VALUE}).")
   int idleShards;
 
-  @Option(names = "--idle-settle", defaultValue = "20",
-      description = "Idle CPU: seconds to wait after every shard has a leader (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--idle-settle", defaultValue = "90",
+      description = "Idle CPU: seconds to wait after every shard has a leader, for the first leader transfers"
+          + " of balancing and most JIT compilation to end (default: ${DEFAULT-VALUE}).")
   int idleSettle;
 
   @Option(names = "--idle-window", defaultValue = "60", description = "Idle CPU: measured seconds (default: ${DEFAULT-VALUE}).")

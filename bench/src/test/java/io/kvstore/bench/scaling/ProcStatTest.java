@@ -31,6 +31,14 @@ class ProcStatTest {
   }
 
   @Test
+  void compilerThreadsAreHotSpotsC1AndC2ThreadsAsProcNamesThem() {
+    assertThat(ProcStat.isCompilerThread("C2 CompilerThre\n")).isTrue();
+    assertThat(ProcStat.isCompilerThread("C1 CompilerThre")).isTrue();
+    assertThat(ProcStat.isCompilerThread("kv-raft-loop-1-")).isFalse();
+    assertThat(ProcStat.isCompilerThread("GC Thread#0")).isFalse();
+  }
+
+  @Test
   void coreShareIsTicksOverSecondsTimesTheTickRate() {
     // 150 ticks of CPU in 60 s at 100 ticks/s: 2.5% of a core.
     assertThat(ProcStat.coreShare(1000, 1150, 60)).isEqualTo(0.025);
@@ -48,5 +56,7 @@ class ProcStatTest {
     assertThat(spin).isNotNegative();
     assertThat(ProcStat.cpuTicks(pid)).isGreaterThan(before);
     assertThat(ProcStat.residentBytes(pid)).isGreaterThan(1L << 20);
+    // This JVM has compiled something by now (the test runner alone makes it), and no more than it used.
+    assertThat(ProcStat.compilerTicks(pid)).isNotNegative().isLessThanOrEqualTo(ProcStat.cpuTicks(pid));
   }
 }

@@ -36,13 +36,14 @@ class ScalingReportTest {
 
   @Test
   void idleMemoryAndFailoverSectionsStateTheirTargets() {
-    IdleCpu.Result idle = new IdleCpu.Result(1000, 80, 60, List.of(0.012, 0.034, 0.049), "ok: 1000 shards",
-        List.of(0L, 0L, 2L));
+    IdleCpu.Result idle = new IdleCpu.Result(1000, 80, 60, List.of(0.012, 0.034, 0.049),
+        List.of(0.002, 0.004, 0.019), "ok: 1000 shards", List.of(0L, 0L, 2L));
     ResidentMemory.Result memory = new ResidentMemory.Result(1_000_000, 256, 16, "1g", 300,
         List.of(700L << 20, 710L << 20, 690L << 20), List.of(400L << 20, 400L << 20, 400L << 20), "");
     Failover.Result failover = new Failover.Result(16, List.of(900.0, 1200.0, 800.0, 1000.0), 1);
     String md = ScalingReport.render(List.of(), List.of(), idle, memory, failover);
-    assertThat(md).contains("| 3 | 4.9 | 2 |").contains("Target < 5% per node: **met**")
+    assertThat(md).contains("| 3 | 4.9 | 1.9 | 3.0 | 2 |")
+        .contains("Target < 5% per node: **met**; without the JIT compiler threads: **met**")
         .contains("Cluster map through the routing client: ok: 1000 shards");
     assertThat(md).contains("-Xmx1g").contains("| 2 | 710 | 400 |");
     // Nearest-rank p50 of {800, 900, 1000, 1200} is 900; max 1200.

@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
 final class MapFollower {
   private static final Logger log = LoggerFactory.getLogger(MapFollower.class);
   private static final long DEADLINE_MS = 2_000;
+  /** A member of the map group asks the other members on one pass in this many. */
+  private static final int ASK_OTHERS_EVERY = 10;
 
   private final long selfId;
   private final LocalClusterMap map;
   private final ShardReplicas replicas;
   private final PeerChannels channels;
   private int next;
+  private int passesSinceAsked;
   /** The version of the map group's record this node's replica last showed (decoded only when it changes). */
   private long localVersion = -1;
   /** The last reconcile left work for later (see ShardReplicas.reconcile). */
@@ -69,7 +72,11 @@ final class MapFollower {
         return local;
       }
       // Nothing newer here: ask the others too, since this replica may have been removed from the group
-      // (it then hears of no change any more, the one that removed it included).
+      // (it then hears of no change any more, the one that removed it included). That is rare and a
+      // matter of seconds, so only every few passes: every call costs both nodes CPU.
+      if (passesSinceAsked++ % ASK_OTHERS_EVERY != 0) {
+        return Optional.empty();
+      }
     }
     List<Long> holders = map.table().toClusterMap().getMapGroupNodesList();
     for (int i = 0; i < holders.size(); i++) {
