@@ -136,8 +136,10 @@ final class NodeProcess {
   /** SIGSTOP: the JVM freezes, every thread and timer, as under a long GC pause or a stalled VM. */
   synchronized void pause() {
     if (isAlive() && !paused) {
-      signal("STOP");
+      // Marked first: signal() throws when interrupted (stopAndHeal interrupts the nemesis) although the
+      // SIGSTOP was sent, and a node left stopped but not marked paused was never resumed by the heal.
       paused = true;
+      signal("STOP");
     }
   }
 
