@@ -137,8 +137,9 @@ final class Nemesis {
         target.start();
       } catch (IOException e) {
         throw new IllegalStateException("cannot restart node " + target.id() + ": " + e, e);
+      } finally {
+        windows.add(new FaultWindow("kill -9 n" + target.id() + ", restarted", start, clock.getAsLong()));
       }
-      windows.add(new FaultWindow("kill -9 n" + target.id() + ", restarted", start, clock.getAsLong()));
     }
   }
 
@@ -150,8 +151,11 @@ final class Nemesis {
     try {
       sleepMs(between(timing.holdMinMs(), timing.holdMaxMs()));
     } finally {
-      target.resume();
-      windows.add(new FaultWindow("pause (SIGSTOP) n" + target.id(), start, clock.getAsLong()));
+      try {
+        target.resume();
+      } finally {
+        windows.add(new FaultWindow("pause (SIGSTOP) n" + target.id(), start, clock.getAsLong()));
+      }
     }
   }
 
@@ -185,10 +189,13 @@ final class Nemesis {
       boolean left = waitFor(m -> !hasNode(m, spare.id()));
       outcome += left ? ", drained and removed" : ", drain not finished";
     } finally {
-      if (!stopping) {
-        spare.kill9(); // it has left the map (or could not drain in time: reported in the window's name)
+      try {
+        if (!stopping) {
+          spare.kill9(); // it has left the map (or could not drain in time: reported in the window's name)
+        }
+      } finally {
+        windows.add(new FaultWindow("membership: n" + spare.id() + " " + outcome, start, clock.getAsLong()));
       }
-      windows.add(new FaultWindow("membership: n" + spare.id() + " " + outcome, start, clock.getAsLong()));
     }
   }
 
@@ -305,8 +312,13 @@ final class Nemesis {
     try {
       sleepMs(between(timing.holdMinMs(), timing.holdMaxMs()));
     } finally {
-      net.heal();
-      windows.add(new FaultWindow(name, start, clock.getAsLong()));
+      // The window is recorded even when the heal fails: stopAndHeal interrupts this thread, and the
+      // heal's commands then end early ("interrupted"); stopAndHeal heals the network again itself.
+      try {
+        net.heal();
+      } finally {
+        windows.add(new FaultWindow(name, start, clock.getAsLong()));
+      }
     }
   }
 
