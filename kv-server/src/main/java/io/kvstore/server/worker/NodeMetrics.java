@@ -80,6 +80,13 @@ public final class NodeMetrics {
     GaugeWithCallback.builder().name("kvstore_raft_leaders_held").help("Shards this node leads")
         .callback(cb -> cb.call(groups.get().stream().filter(GroupReplica::isLeader).count()))
         .register(r);
+    GaugeWithCallback.builder().name("kvstore_raft_groups").help("Shard replicas (Raft groups) this node hosts")
+        .callback(cb -> cb.call(groups.get().size()))
+        .register(r);
+    GaugeWithCallback.builder().name("kvstore_raft_groups_quiet")
+        .help("Local replicas whose group is idle and quiet (no heartbeats; see ShardStatus.quiet)")
+        .callback(cb -> cb.call(groups.get().stream().filter(g -> g.status().getQuiet()).count()))
+        .register(r);
     GaugeWithCallback.builder().name("kvstore_raft_log_entries")
         .help("Entries kept in the Raft logs of all local replicas (since their last compaction)")
         .callback(cb -> cb.call(groups.get().stream().mapToLong(GroupReplica::logEntries).sum()))
@@ -104,6 +111,15 @@ public final class NodeMetrics {
     CounterWithCallback.builder().name("kvstore_transport_messages_receive_dropped")
         .help("Raft messages dropped on arrival (unknown group, full inbox)")
         .callback(cb -> cb.call(transport.messagesReceiveDropped())).register(r);
+    CounterWithCallback.builder().name("kvstore_transport_heartbeats_sent")
+        .help("Node-level heartbeats sent (one empty batch per peer node and tick, for quiet groups)")
+        .callback(cb -> cb.call(transport.heartbeatsSent())).register(r);
+    CounterWithCallback.builder().name("kvstore_transport_peers_reported_silent")
+        .help("Peers heard from for none of half an election timeout; their quiet followers were woken")
+        .callback(cb -> cb.call(transport.peersReportedSilent())).register(r);
+    CounterWithCallback.builder().name("kvstore_transport_peers_reported_down")
+        .help("Peers whose stream broke and whose port then refused connections (process gone)")
+        .callback(cb -> cb.call(transport.peersReportedDown())).register(r);
     CounterWithCallback.builder().name("kvstore_transport_streams_refused")
         .help("Inbound Raft streams refused (wrong cluster id or node id)")
         .callback(cb -> cb.call(transport.streamsRefused())).register(r);

@@ -46,6 +46,9 @@ class ReplicaMetricsTest {
       assertThat(text)
           .contains("kvstore_raft_term{shard=\"1\"}")
           .contains("kvstore_raft_leaders_held 1.0")
+          .contains("kvstore_raft_groups 1.0")
+          .contains("kvstore_raft_groups_quiet ") // a group of one voter has no one to go quiet with
+          .contains("kvstore_transport_peers_reported_silent_total 0.0")
           .contains("kvstore_raft_proposals_total{outcome=\"ok\"} 5.0")
           .contains("kvstore_raft_commit_latency_seconds_count 5")
           .contains("kvstore_raft_apply_latency_seconds_bucket")
