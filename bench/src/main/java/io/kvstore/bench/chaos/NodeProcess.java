@@ -114,15 +114,7 @@ final class NodeProcess {
     process.destroyForcibly(); // SIGKILL on Linux
     // Wait for the death even when interrupted (see signal): a healer that looks right after must not
     // see a process that is about to vanish as alive.
-    boolean interrupted = false;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (process.isAlive() && System.nanoTime() < deadline) {
-      try {
-        process.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
+    boolean interrupted = awaitExit(process, 30);
     paused = false;
     if (process.isAlive()) {
       throw new IllegalStateException("node " + id + " (pid " + process.pid() + ") survived SIGKILL");
@@ -191,15 +183,7 @@ final class NodeProcess {
     // Wait for the kill command even when interrupted (the nemesis is interrupted to stop): once started,
     // the signal lands anyway, and whoever heals next must see the node as it really is (a SIGKILL that
     // landed after the healer checked left a dead node behind).
-    boolean interrupted = false;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (k.isAlive() && System.nanoTime() < deadline) {
-      try {
-        k.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
+    boolean interrupted = awaitExit(k, 10);
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
@@ -209,5 +193,23 @@ final class NodeProcess {
     if (interrupted) {
       throw new IllegalStateException("interrupted while signalling node " + id + " (the signal was sent)");
     }
+  }
+
+  /**
+   * Waits up to {@code seconds} for {@code p} to exit, through interrupts.
+   *
+   * @return whether the thread was interrupted meanwhile (the caller decides what that means)
+   */
+  private static boolean awaitExit(Process p, long seconds) {
+    boolean interrupted = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (p.isAlive() && System.nanoTime() < deadline) {
+      try {
+        p.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    return interrupted;
   }
 }

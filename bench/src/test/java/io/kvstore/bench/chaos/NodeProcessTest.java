@@ -23,16 +23,23 @@ class NodeProcessTest {
       Thread.currentThread().interrupt(); // the nemesis is interrupted by stopAndHeal mid-fault
       assertThatThrownBy(n::pause).hasMessageContaining("interrupted while signalling");
       assertThat(Thread.interrupted()).isTrue();
-      assertThat(state(n.pid())).as("the SIGSTOP landed").isEqualTo('T');
+      assertThat(awaitStopped(n.pid(), true)).as("the SIGSTOP landed").isEqualTo('T');
       n.resume(); // what stopAndHeal does for every node
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (state(n.pid()) == 'T' && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      assertThat(state(n.pid())).as("running again").isNotEqualTo('T');
+      assertThat(awaitStopped(n.pid(), false)).as("running again").isNotEqualTo('T');
     } finally {
       n.kill9();
     }
+  }
+
+  /** Polls the process's state (at most 5 s) until it is stopped, or not; returns the last state seen. */
+  private static char awaitStopped(long pid, boolean stopped) throws Exception {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    char s = state(pid);
+    while ((s == 'T') != stopped && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+      s = state(pid);
+    }
+    return s;
   }
 
   /** The state letter of /proc/PID/stat (T: stopped), read after the command name's closing parenthesis. */

@@ -305,10 +305,12 @@ public final class MembershipCoordinator implements AutoCloseable {
     ClusterMap first = MapRecords.strip(map.table().toClusterMap());
     long version = await(MapGroup.compareAndSet(replicas, 0, first));
     if (version < 0) {
-      return await(MapGroup.read(replicas, Consistency.CONSISTENCY_LINEARIZABLE)).orElseThrow();
+      lastRecord = await(MapGroup.read(replicas, Consistency.CONSISTENCY_LINEARIZABLE)).orElseThrow();
+      return lastRecord;
     }
     log.info("cluster '{}': the map group holds the cluster map from epoch {}", map.clusterId(), first.getEpoch());
-    return new MapGroup.Versioned(first, version);
+    lastRecord = new MapGroup.Versioned(first, version);
+    return lastRecord;
   }
 
   /** Stores {@code next} if the record is still at {@code version}; this node then uses it at once. */
@@ -319,11 +321,9 @@ public final class MembershipCoordinator implements AutoCloseable {
     }
     lastRecord = new MapGroup.Versioned(next, stored);
     follower.apply(next);
-    lastVersion = stored;
     return true;
   }
 
-  private long lastVersion;
   /** Membership thread only: the record as last read or stored, and a version that needs no new moves. */
   private MapGroup.Versioned lastRecord;
   private long settledVersion = -1;
@@ -333,14 +333,12 @@ public final class MembershipCoordinator implements AutoCloseable {
       return;
     }
     try {
-      MapGroup.Versioned v = readRecord();
-      ClusterMap rec = v.record();
-      lastVersion = v.version();
+      ClusterMap rec = readRecord().record();
       follower.apply(rec);
       for (Move move : new ArrayList<>(rec.getMovesList())) {
         ClusterMap next = driver.advance(rec, move);
         if (next != rec) {
-          if (!store(lastVersion, next)) {
+          if (!store(lastRecord.version(), next)) {
             return;
           }
           rec = next;
@@ -349,7 +347,7 @@ public final class MembershipCoordinator implements AutoCloseable {
       ClusterMap checked = MembershipChanges.withLiveness(rec,
           node -> liveness.silentFor(node, options.failureTimeout()));
       if (checked != rec) {
-        if (!store(lastVersion, checked)) {
+        if (!store(lastRecord.version(), checked)) {
           return;
         }
         for (int i = 0; i < checked.getNodesCount(); i++) {
@@ -363,7 +361,7 @@ public final class MembershipCoordinator implements AutoCloseable {
       }
       ClusterMap drained = MembershipChanges.removeDrained(rec);
       if (drained != rec) {
-        if (!store(lastVersion, drained)) {
+        if (!store(lastRecord.version(), drained)) {
           return;
         }
         log.info("cluster '{}': drained nodes left the map (epoch {})", map.clusterId(), drained.getEpoch());
@@ -372,13 +370,13 @@ public final class MembershipCoordinator implements AutoCloseable {
       if (rec.getMovesCount() == 0 && dueForLeaderBalance()) {
         balanceLeaders(rec);
       }
-      if (lastVersion == settledVersion) {
+      if (lastRecord.version() == settledVersion) {
         return; // planning depends on the record only: this one was planned already and needed nothing
       }
       ClusterMap planned = MembershipChanges.plan(rec, options.maxMovesPerNode(), System.currentTimeMillis());
       if (planned == rec) {
-        settledVersion = lastVersion;
-      } else if (store(lastVersion, planned)) {
+        settledVersion = lastRecord.version();
+      } else if (store(lastRecord.version(), planned)) {
         int started = planned.getMovesCount() - rec.getMovesCount();
         metrics.moves.labelValues("started").inc(started);
         log.info("cluster '{}': {} replica moves started (epoch {}, {} in flight)", map.clusterId(), started,

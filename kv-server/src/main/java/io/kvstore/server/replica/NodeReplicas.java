@@ -349,7 +349,8 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     for (Shard s : wanted) {
       wantedIds.add(s.getId());
       // A shard that comes back while its old replica's data is still being deleted waits for the next
-      // reconcile (the follower calls again while this returns false), so the new replica never reads half-deleted state.
+      // reconcile (the follower calls again while this returns false), so the new replica never reads
+      // half-deleted state.
       if (!groups.containsKey(s.getId())) {
         if (dropping.contains(s.getId())) {
           complete = false;
@@ -504,7 +505,6 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     return true;
   }
 
-  /** A peer's process is gone (the transport found its port refusing connections): see GroupReplica. */
   /**
    * With quiet groups (ReplicaOptions.quiesce): every tick, one empty batch to each peer node, and the
    * quiet followers of a peer that fell silent are woken (see {@link PeerSilence}).
@@ -531,6 +531,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     }, period, period, TimeUnit.NANOSECONDS);
   }
 
+  /** A peer's process is gone (the transport found its port refusing connections): see GroupReplica. */
   private void peerDown(long peerId) {
     for (RaftWorker w : workers) {
       w.execute(() -> w.groups().forEach(g -> g.peerDown(peerId)));

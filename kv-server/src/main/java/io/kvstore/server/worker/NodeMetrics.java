@@ -10,6 +10,7 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Collection;
 import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 
 /**
  * The replicas' Prometheus metrics (prometheus-metrics 1.x), registered in the node's registry: Raft
@@ -91,37 +92,36 @@ public final class NodeMetrics {
         .help("Entries kept in the Raft logs of all local replicas (since their last compaction)")
         .callback(cb -> cb.call(groups.get().stream().mapToLong(GroupReplica::logEntries).sum()))
         .register(r);
-    CounterWithCallback.builder().name("kvstore_storage_synced_writes").help("Synced (fsync) batch writes")
-        .callback(cb -> cb.call(store.stats().syncedWrites())).register(r);
-    CounterWithCallback.builder().name("kvstore_storage_unsynced_writes").help("Unsynced batch writes (applies)")
-        .callback(cb -> cb.call(store.stats().unsyncedWrites())).register(r);
-    CounterWithCallback.builder().name("kvstore_cache_hits").help("Hot-value cache hits")
-        .callback(cb -> cb.call(cache.hits())).register(r);
-    CounterWithCallback.builder().name("kvstore_cache_misses").help("Hot-value cache misses")
-        .callback(cb -> cb.call(cache.misses())).register(r);
+    counter(r, "kvstore_storage_synced_writes", "Synced (fsync) batch writes", () -> store.stats().syncedWrites());
+    counter(r, "kvstore_storage_unsynced_writes", "Unsynced batch writes (applies)",
+        () -> store.stats().unsyncedWrites());
+    counter(r, "kvstore_cache_hits", "Hot-value cache hits", cache::hits);
+    counter(r, "kvstore_cache_misses", "Hot-value cache misses", cache::misses);
     GaugeWithCallback.builder().name("kvstore_cache_hit_ratio").help("Hot-value cache hits over lookups since start")
         .callback(cb -> cb.call(cache.hitRatio())).register(r);
-    CounterWithCallback.builder().name("kvstore_transport_messages_sent").help("Raft messages sent to peers")
-        .callback(cb -> cb.call(transport.messagesSent())).register(r);
-    CounterWithCallback.builder().name("kvstore_transport_messages_send_dropped")
-        .help("Raft messages dropped before sending (peer down, stream not ready)")
-        .callback(cb -> cb.call(transport.messagesSendDropped())).register(r);
-    CounterWithCallback.builder().name("kvstore_transport_messages_received").help("Raft messages received")
-        .callback(cb -> cb.call(transport.messagesReceived())).register(r);
-    CounterWithCallback.builder().name("kvstore_transport_messages_receive_dropped")
-        .help("Raft messages dropped on arrival (unknown group, full inbox)")
-        .callback(cb -> cb.call(transport.messagesReceiveDropped())).register(r);
-    CounterWithCallback.builder().name("kvstore_transport_heartbeats_sent")
-        .help("Node-level heartbeats sent (one empty batch per peer node and tick, for quiet groups)")
-        .callback(cb -> cb.call(transport.heartbeatsSent())).register(r);
-    CounterWithCallback.builder().name("kvstore_transport_peers_reported_silent")
-        .help("Peers heard from for none of half an election timeout; their quiet followers were woken")
-        .callback(cb -> cb.call(transport.peersReportedSilent())).register(r);
-    CounterWithCallback.builder().name("kvstore_transport_peers_reported_down")
-        .help("Peers whose stream broke and whose port then refused connections (process gone)")
-        .callback(cb -> cb.call(transport.peersReportedDown())).register(r);
-    CounterWithCallback.builder().name("kvstore_transport_streams_refused")
-        .help("Inbound Raft streams refused (wrong cluster id or node id)")
-        .callback(cb -> cb.call(transport.streamsRefused())).register(r);
+    counter(r, "kvstore_transport_messages_sent", "Raft messages sent to peers", transport::messagesSent);
+    counter(r, "kvstore_transport_messages_send_dropped",
+        "Raft messages dropped before sending (peer down, stream not ready)",
+        transport::messagesSendDropped);
+    counter(r, "kvstore_transport_messages_received", "Raft messages received", transport::messagesReceived);
+    counter(r, "kvstore_transport_messages_receive_dropped",
+        "Raft messages dropped on arrival (unknown group, full inbox)",
+        transport::messagesReceiveDropped);
+    counter(r, "kvstore_transport_heartbeats_sent",
+        "Node-level heartbeats sent (one empty batch per peer node and tick, for quiet groups)",
+        transport::heartbeatsSent);
+    counter(r, "kvstore_transport_peers_reported_silent",
+        "Peers heard from for none of half an election timeout; their quiet followers were woken",
+        transport::peersReportedSilent);
+    counter(r, "kvstore_transport_peers_reported_down",
+        "Peers whose stream broke and whose port then refused connections (process gone)",
+        transport::peersReportedDown);
+    counter(r, "kvstore_transport_streams_refused", "Inbound Raft streams refused (wrong cluster id or node id)",
+        transport::streamsRefused);
+  }
+
+  /** A counter whose value {@code value} reads when scraped. */
+  private static void counter(PrometheusRegistry r, String name, String help, LongSupplier value) {
+    CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(r);
   }
 }

@@ -162,7 +162,16 @@ class NodeReplicasTest {
       sent[n - 1] = cluster.node(n).transportStats().messagesSent();
       heartbeats[n - 1] = cluster.node(n).transportStats().heartbeatsSent();
     }
-    Thread.sleep(1_000); // 25 ticks of 40 ms: 25 heartbeats per group per leader if they were not quiet
+    // 25 ticks of 40 ms, counted by the node heartbeats (one per peer and tick): 25 heartbeats per group
+    // and leader if the groups were not quiet.
+    ReplicaCluster.await("25 ticks on every node", () -> {
+      for (int n = 1; n <= 3; n++) {
+        if (cluster.node(n).transportStats().heartbeatsSent() < heartbeats[n - 1] + 2 * 25) {
+          return false;
+        }
+      }
+      return true;
+    });
     for (int n = 1; n <= 3; n++) {
       assertThat(cluster.node(n).transportStats().messagesSent()).as("Raft messages sent by node " + n)
           .isEqualTo(sent[n - 1]);
