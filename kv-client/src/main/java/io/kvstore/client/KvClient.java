@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.kvstore.client.balance.LoadBalancer;
-import io.kvstore.client.balance.LoadBalancingPolicy;
 import io.kvstore.client.balance.Target;
 import io.kvstore.proto.v1.BatchGetRequest;
 import io.kvstore.proto.v1.BatchGetResponse;
@@ -51,11 +50,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -76,7 +72,7 @@ import java.util.function.Function;
  * {@link #scanPage} sends one page of the public Scan to one node, which merges the shards itself.
  *
  * <p>Where the client may choose among nodes (STALE reads: any replica; LINEARIZABLE reads with
- * {@link Builder#followerReads}: any voter; the replica that forwards when a shard's leader is unknown; the
+ * {@link KvClientBuilder#followerReads}: any voter; the replica that forwards when a shard's leader is unknown; the
  * node that coordinates a scan; the seed to fetch the map from) the {@link LoadBalancer} chooses.
  *
  * <p>Thread-safe: share one client per process. Futures complete on gRPC or client threads: do not block
@@ -91,12 +87,12 @@ public final class KvClient implements AutoCloseable {
   private final boolean longAttempts;
 
   /** Everything one client and its {@link #withDeadline} views share. */
-  private record Shared(ChannelPool channels, RouteCache routes, NodeCaller caller, MapRefresher refresher,
+  record Shared(ChannelPool channels, RouteCache routes, NodeCaller caller, MapRefresher refresher,
       Retrier retrier, LoadBalancer balancer, List<Endpoint> seeds, long clientId, WriteWindow writes,
       int maxWritesPerShard, ScheduledExecutorService scheduler, boolean followerReads,
       long attemptTimeoutNanos) {}
 
-  private KvClient(Shared shared, Duration deadline) {
+  KvClient(Shared shared, Duration deadline) {
     this(shared, deadline, false);
   }
 
@@ -115,8 +111,8 @@ public final class KvClient implements AutoCloseable {
     return new KvClient(shared, callDeadline, true);
   }
 
-  public static Builder builder() {
-    return new Builder();
+  public static KvClientBuilder builder() {
+    return new KvClientBuilder();
   }
 
   /**
@@ -678,7 +674,7 @@ public final class KvClient implements AutoCloseable {
     }
   }
 
-  private static void requirePositive(Duration d, String what) {
+  static void requirePositive(Duration d, String what) {
     if (d == null || d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(what + " must be positive, got " + d);
     }
@@ -689,147 +685,5 @@ public final class KvClient implements AutoCloseable {
   public void close() {
     shared.channels.close();
     shared.scheduler.shutdownNow();
-  }
-
-  /** Builds a {@link KvClient}. */
-  public static final class Builder {
-    private List<Endpoint> seeds = List.of();
-    private Duration deadline = Duration.ofSeconds(10);
-    private Duration attemptTimeout = Duration.ofSeconds(3);
-    private LoadBalancer balancer;
-    private Long clientId;
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private long jitterSeed = new SplittableRandom().nextLong();
-    private boolean followerReads;
-    private Duration keepAliveTime = Duration.ofMinutes(5);
-    private Duration keepAliveTimeout = Duration.ofSeconds(20);
-    private Duration suspectFor = Duration.ofSeconds(2);
-    private int maxWritesPerShard = Integer.MAX_VALUE;
-
-    private Builder() {}
-
-    /** The nodes to fetch the first cluster map from (any node of the cluster will do). Required. */
-    public Builder seeds(List<Endpoint> seeds) {
-      this.seeds = List.copyOf(seeds);
-      return this;
-    }
-
-    /** As {@link #seeds(List)}, from {@code host:port,host:port}. */
-    public Builder seeds(String spec) {
-      return seeds(Endpoint.parseList(spec));
-    }
-
-    /** Each call's deadline, every attempt and backoff included (default 10 s). */
-    public Builder deadline(Duration deadline) {
-      requirePositive(deadline, "deadline");
-      this.deadline = deadline;
-      return this;
-    }
-
-    /** The longest one attempt may take before it is retried elsewhere (default 3 s). */
-    public Builder attemptTimeout(Duration attemptTimeout) {
-      requirePositive(attemptTimeout, "attempt timeout");
-      this.attemptTimeout = attemptTimeout;
-      return this;
-    }
-
-    /** The load-balancing policy (default round robin). */
-    public Builder loadBalancing(LoadBalancingPolicy policy) {
-      this.balancer = policy.newBalancer();
-      return this;
-    }
-
-    /** A balancer of your own (see {@link LoadBalancer}'s contract). */
-    public Builder loadBalancer(LoadBalancer balancer) {
-      this.balancer = Objects.requireNonNull(balancer, "balancer");
-      return this;
-    }
-
-    /** The id in the header of this client's writes (default: random). Two live clients must not share it. */
-    public Builder clientId(long clientId) {
-      if (clientId == 0) {
-        throw new IllegalArgumentException("client id 0 means 'no deduplication'; use a non-zero id");
-      }
-      this.clientId = clientId;
-      return this;
-    }
-
-    /** The retry policy of every call (default {@link RetryPolicy#DEFAULT}). */
-    public Builder retryPolicy(RetryPolicy retryPolicy) {
-      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
-      return this;
-    }
-
-    /** Seeds the backoff jitter (tests: reproducible delays). */
-    public Builder jitterSeed(long seed) {
-      this.jitterSeed = seed;
-      return this;
-    }
-
-    /**
-     * Send LINEARIZABLE reads to any voter chosen by the balancer instead of the leader (the server serves
-     * them after asking the leader for the read index). Default false.
-     */
-    public Builder followerReads(boolean followerReads) {
-      this.followerReads = followerReads;
-      return this;
-    }
-
-    /** HTTP/2 keepalive of each node's channel (default 5 min, 20 s timeout; see {@link ChannelPool}). */
-    public Builder keepAlive(Duration time, Duration timeout) {
-      requirePositive(time, "keepalive time");
-      requirePositive(timeout, "keepalive timeout");
-      this.keepAliveTime = time;
-      this.keepAliveTimeout = timeout;
-      return this;
-    }
-
-    /** How long a node that failed to answer is avoided (default 2 s). */
-    public Builder suspectFor(Duration suspectFor) {
-      this.suspectFor = Objects.requireNonNull(suspectFor);
-      return this;
-    }
-
-    /**
-     * At most this many unfinished writes per shard (default: the cluster's exactly-once window, which is
-     * also the upper bound; see {@code WriteWindow}); more wait in the client, in order.
-     */
-    public Builder maxWritesInFlightPerShard(int max) {
-      if (max < 1) {
-        throw new IllegalArgumentException("max writes in flight per shard must be 1 or more, got " + max);
-      }
-      this.maxWritesPerShard = max;
-      return this;
-    }
-
-    public KvClient build() {
-      if (seeds.isEmpty()) {
-        throw new IllegalArgumentException("no seed endpoints: call seeds(\"host:port,...\")");
-      }
-      LoadBalancer lb = balancer == null ? LoadBalancingPolicy.ROUND_ROBIN.newBalancer() : balancer;
-      long id = clientId != null ? clientId : randomClientId();
-      ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "kvclient-retry");
-        t.setDaemon(true);
-        return t;
-      });
-      ChannelPool channels = new ChannelPool(keepAliveTime, keepAliveTimeout);
-      RouteCache routes = new RouteCache(System::nanoTime, suspectFor);
-      NodeCaller caller = new NodeCaller(channels, lb);
-      long attemptNanos = attemptTimeout.toNanos();
-      MapRefresher refresher = new MapRefresher(routes, caller, lb, seeds, attemptNanos);
-      Retrier retrier = new Retrier(retryPolicy, scheduler, jitterSeed);
-      return new KvClient(new Shared(channels, routes, caller, refresher, retrier, lb, seeds, id,
-          new WriteWindow(new AtomicLong()), maxWritesPerShard, scheduler, followerReads, attemptNanos),
-          deadline);
-    }
-
-    private static long randomClientId() {
-      long id;
-      do {
-        id = new java.security.SecureRandom().nextLong();
-      } while (id == 0);
-      return id;
-    }
   }
 }

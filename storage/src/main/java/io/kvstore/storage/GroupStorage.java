@@ -28,7 +28,8 @@ import org.rocksdb.Slice;
  * <p>Threading: not thread-safe. Call it from the one thread that drives the group (the same thread that
  * writes batches touching it). The last index and the terms of the log are kept in memory, so
  * {@link #term}, {@link #lastIndex} and {@link #firstIndex} do not touch RocksDB for recent entries;
- * {@link #entries} reads RocksDB (memtable or block cache for recent entries).
+ * {@link #entries} serves the entries not yet applied from memory ({@link RecentEntries}) and reads
+ * older ones from RocksDB.
  *
  * <p>Failures: a record that cannot be read or decoded, or a log with a hole, makes the group
  * <em>failed</em>: this and every later call throws {@link StoreException} naming the cause
@@ -50,6 +51,7 @@ public final class GroupStorage implements LogStorage {
   private long lastIndex;
   private boolean present;
   private final TermRuns terms = new TermRuns();
+  private final RecentEntries recent = new RecentEntries();
   private StoreException failure;
 
   private GroupStorage(long groupId, Rocks rocks) {
@@ -207,10 +209,13 @@ public final class GroupStorage implements LogStorage {
       throw new UnavailableException("group " + groupId + ": entries up to " + (hi - 1)
           + " requested, last index " + lastIndex);
     }
-    List<Entry> out = new ArrayList<>();
     if (lo >= hi) {
-      return out;
+      return new ArrayList<>();
     }
+    if (recent.holdsFrom(lo)) {
+      return recent.slice(lo, hi, maxBytes);
+    }
+    List<Entry> out = new ArrayList<>();
     long size = 0;
     try (ReadOptions ro = new ReadOptions();
         Slice upper = new Slice(Keys.logKey(groupId, hi))) {
@@ -314,6 +319,7 @@ public final class GroupStorage implements LogStorage {
       terms.append(e.getIndex(), e.getTerm());
     }
     lastIndex = entries.get(entries.size() - 1).getIndex();
+    recent.appended(entries);
   }
 
   void hardStateWritten(HardState hs) {
@@ -322,11 +328,13 @@ public final class GroupStorage implements LogStorage {
 
   void appliedWritten(SnapshotMetadata state) {
     applied = state;
+    recent.dropThrough(state.getIndex());
   }
 
   void compacted(SnapshotMetadata point) {
     logSnapshot = point;
     terms.dropBefore(point.getIndex() + 1);
+    recent.dropThrough(point.getIndex());
   }
 
   /** After a snapshot install: the log is empty and starts after the snapshot. */
@@ -336,6 +344,7 @@ public final class GroupStorage implements LogStorage {
     hardState = hs;
     lastIndex = snapshot.getIndex();
     terms.clear();
+    recent.clear();
     present = true;
   }
 

@@ -59,7 +59,7 @@ public final class InProcessCluster implements AutoCloseable {
     }
   }
 
-  /** {@code host:port,...} of every node, for {@code KvClient.Builder.seeds}. */
+  /** {@code host:port,...} of every node, for {@code KvClientBuilder.seeds}. */
   public String seeds() {
     return nodes.stream().map(Node::grpcAddress).collect(Collectors.joining(","));
   }

@@ -97,7 +97,7 @@ public final class BenchMain implements Callable<Integer> {
       description = "Warm-up per configuration, discarded (default ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
-  @Option(names = "--prewarm", defaultValue = "30", paramLabel = "SECONDS",
+  @Option(names = "--prewarm", defaultValue = "90", paramLabel = "SECONDS",
       description = "Before the first configuration, every store runs workload A at the largest in-flight "
           + "value for this long, unmeasured: the JVMs (kvstore's nodes, the generator's clients) compile "
           + "their hot paths, as a long-running server has; 0 skips it (default ${DEFAULT-VALUE}).")

@@ -29,9 +29,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -72,6 +74,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeReplicas implements ShardReplicas, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeReplicas.class);
+  /**
+   * How long (in election timeouts) a new group's preferred leader campaigns eagerly while it knows no
+   * leader (see {@link GroupReplica#campaignEagerly}): long enough for the other nodes of a cluster
+   * started one node after another to come up.
+   */
+  private static final int EAGER_CAMPAIGN_ELECTIONS = 20;
 
   private final long nodeId;
   private final String clusterId;
@@ -130,8 +138,9 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     List<Shard> local = localShards(map, nodeId);
     // Only the first map (epoch 1) creates groups from scratch: a replica placed here later joins an
     // existing group, so it starts empty and receives a snapshot from the group's leader.
+    Set<Long> created = Set.of();
     if (map.getEpoch() <= 1) {
-      bootstrapMissing(local);
+      created = bootstrapMissing(local);
     } else {
       dropUnplaced(local);
     }
@@ -142,6 +151,9 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     for (int i = 0; i < local.size(); i++) {
       long id = local.get(i).getId();
       GroupReplica g = new GroupReplica(id, ctx);
+      if (created.contains(id) && local.get(i).getReplicas(0).getNodeId() == nodeId) {
+        g.campaignEagerly(EAGER_CAMPAIGN_ELECTIONS * options.electionTicks());
+      }
       RaftWorker w = workers.get(i % workers.size());
       w.add(g);
       workerOf.put(id, w);
@@ -193,21 +205,23 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     return out;
   }
 
-  private void bootstrapMissing(List<Shard> local) {
+  /** Creates the groups of {@code local} this node does not hold yet; returns their ids. */
+  private Set<Long> bootstrapMissing(List<Shard> local) {
     StoreBatch batch = store.newBatch();
-    int created = 0;
+    Set<Long> created = new HashSet<>();
     for (Shard s : local) {
       if (!store.group(s.getId()).exists()) {
         ShardBootstrap.add(batch, s);
-        created++;
+        created.add(s.getId());
       }
     }
-    if (created == 0) {
+    if (created.isEmpty()) {
       batch.close();
-      return;
+      return created;
     }
     store.write(batch, Durability.SYNC);
-    log.info("node {}: bootstrapped {} new shard replicas", nodeId, created);
+    log.info("node {}: bootstrapped {} new shard replicas", nodeId, created.size());
+    return created;
   }
 
   // ---------------------------------------------------------------- ShardReplicas

@@ -7,7 +7,6 @@ import io.kvstore.raft.Config;
 import io.kvstore.raft.LogPosition;
 import io.kvstore.raft.ProposalRejectedException;
 import io.kvstore.raft.RawNode;
-import io.kvstore.raft.ReadState;
 import io.kvstore.raft.Ready;
 import io.kvstore.raft.Role;
 import io.kvstore.raft.SoftState;
@@ -44,11 +43,8 @@ import io.kvstore.storage.IncomingSnapshot;
 import io.kvstore.storage.KeyValue;
 import io.kvstore.storage.ShardSnapshot;
 import io.kvstore.storage.StoreBatch;
-import java.nio.ByteBuffer;
 import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,19 +92,14 @@ public final class GroupReplica {
 
   // ---- loop thread only
   private final TreeMap<Long, Proposal> inflight = new TreeMap<>();
-  private final List<ReadRequest> newReads = new ArrayList<>();
-  private final Map<Long, ReadBatch> awaitingIndex = new HashMap<>();
-  private final TreeMap<Long, List<ReadRequest>> awaitingApply = new TreeMap<>();
   private final List<Long> snapshotFailures = new ArrayList<>();
   private final List<Runnable> completions = new ArrayList<>();
+  private final PendingReads reads;
   /** Successful results of this round's applied entries: released only once the apply batch is written. */
   private final List<Proposal> results = new ArrayList<>();
-  private long nextReadId = 1;
   private long ticks;
-  /** Set by {@link #expireLease(boolean)}: lease answers in the next Ready are not trusted. */
-  private boolean leaseAnswersSuspect;
-  /** Set by {@link #endLeaseReads()} when the node closes: LEASE reads take a ReadIndex round from then on. */
-  private boolean leaseReadsEnded;
+  /** Ticks left in which this new group's preferred leader campaigns while no leader is known. */
+  private int eagerCampaignTicks;
   private Ready ready;
   private ShardSnapshot outgoing;
   private IncomingSnapshot incoming;
@@ -127,25 +118,6 @@ public final class GroupReplica {
     }
   }
 
-  /** Reads sharing one ReadIndex request; asked again now and then, since Raft may drop the request. */
-  private static final class ReadBatch {
-    final List<ReadRequest> reads;
-    final long createdTick;
-    /** Only CONSISTENCY_LEASE reads may be answered by the leader lease; LINEARIZABLE ones never. */
-    final boolean allowLease;
-    long askedTick;
-
-    ReadBatch(List<ReadRequest> reads, long createdTick, boolean allowLease) {
-      this.reads = reads;
-      this.createdTick = createdTick;
-      this.allowLease = allowLease;
-      this.askedTick = createdTick;
-    }
-
-    List<ReadRequest> reads() {
-      return reads;
-    }
-  }
 
   /**
    * Opens the replica from the node's store (the group must exist there: bootstrapped or restarted).
@@ -154,6 +126,8 @@ public final class GroupReplica {
     this.shardId = shardId;
     this.ctx = ctx;
     this.storage = ctx.store().group(shardId);
+    this.reads = new PendingReads(shardId, ctx.options().readTimeoutTicks(), ctx.options().heartbeatTicks(),
+        completions);
     SessionTable sessions = new SessionTable(ctx.options().sessions());
     List<Map.Entry<byte[], byte[]>> records = systemRecords();
     sessions.load(records);
@@ -284,39 +258,12 @@ public final class GroupReplica {
       fail(r, new NotLeaderException(shardId, leaderHint()));
       return;
     }
-    newReads.add(r);
+    reads.add(r);
   }
 
-  /**
-   * One ReadIndex request for the LINEARIZABLE reads and one for the LEASE reads that arrived this round
-   * (each kind shares one heartbeat round). Only the LEASE request lets the leader lease answer: the lease
-   * rests on a clock assumption (bounded drift, no unnoticed pause), LINEARIZABLE promises more.
-   */
+  /** Asks for the read index of this round's reads (see {@link PendingReads#flush}). */
   void flushReads() {
-    if (newReads.isEmpty()) {
-      return;
-    }
-    List<ReadRequest> strict = new ArrayList<>();
-    List<ReadRequest> lease = new ArrayList<>();
-    for (ReadRequest r : newReads) {
-      (r.consistency() == Consistency.CONSISTENCY_LEASE ? lease : strict).add(r);
-    }
-    newReads.clear();
-    askReadIndex(strict, false);
-    askReadIndex(lease, !leaseReadsEnded);
-  }
-
-  private void askReadIndex(List<ReadRequest> batch, boolean allowLease) {
-    if (batch.isEmpty()) {
-      return;
-    }
-    long id = nextReadId++;
-    try {
-      raw.readIndex(ByteBuffer.allocate(8).putLong(id).array(), allowLease);
-      awaitingIndex.put(id, new ReadBatch(batch, ticks, allowLease));
-    } catch (io.kvstore.raft.NotLeaderException e) {
-      batch.forEach(r -> fail(r, new NotLeaderException(shardId, leaderHint())));
-    }
+    reads.flush(raw, ticks, () -> new NotLeaderException(shardId, leaderHint()));
   }
 
   /**
@@ -330,7 +277,7 @@ public final class GroupReplica {
       return;
     }
     raw.expireLease();
-    leaseAnswersSuspect |= answersSuspect;
+    reads.expireLease(answersSuspect);
   }
 
   /**
@@ -340,7 +287,7 @@ public final class GroupReplica {
    * only (through {@link RaftWorker#execute}).
    */
   public void endLeaseReads() {
-    leaseReadsEnded = true;
+    reads.endLeaseReads();
     expireLease(true);
   }
 
@@ -373,27 +320,11 @@ public final class GroupReplica {
     }
     ticks++;
     raw.tick();
+    campaignIfPreferred();
     for (long due : leaseKeeper.onTick(role == Role.LEADER ? term : 0)) {
       proposeExpiry(due);
     }
-    Iterator<Map.Entry<Long, ReadBatch>> it = awaitingIndex.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, ReadBatch> e = it.next();
-      ReadBatch b = e.getValue();
-      if (ticks - b.createdTick > ctx.options().readTimeoutTicks()) {
-        it.remove();
-        b.reads().forEach(r -> fail(r, new ShardUnavailableException("shard " + shardId
-            + ": no read index within " + ctx.options().readTimeoutTicks() + " ticks (no reachable leader?)")));
-      } else if (ticks - b.askedTick >= Math.max(2, ctx.options().heartbeatTicks() * 3)) {
-        // The request or its answer may have been lost (Raft tolerates loss; we retry): ask again.
-        b.askedTick = ticks;
-        try {
-          raw.readIndex(ByteBuffer.allocate(8).putLong(e.getKey()).array(), b.allowLease);
-        } catch (io.kvstore.raft.NotLeaderException notLeader) {
-          // No leader known right now; the timeout above answers if none appears.
-        }
-      }
-    }
+    reads.onTick(raw, ticks);
   }
 
   /**
@@ -626,15 +557,7 @@ public final class GroupReplica {
       completions.add(() -> p.future.complete(p.result));
     }
     results.clear();
-    for (ReadState rs : ready.readStates()) {
-      ReadBatch b = awaitingIndex.remove(ByteBuffer.wrap(rs.context()).getLong());
-      if (b != null && rs.lease() && leaseAnswersSuspect) {
-        newReads.addAll(b.reads()); // the lease may have been judged during a pause: ask again
-      } else if (b != null) {
-        awaitingApply.computeIfAbsent(rs.index(), i -> new ArrayList<>()).addAll(b.reads());
-      }
-    }
-    leaseAnswersSuspect = false;
+    reads.answered(ready.readStates());
     serveReads();
     flushCompletions();
   }
@@ -667,10 +590,7 @@ public final class GroupReplica {
           log.info("shard {}: this node stopped leading; leader now {} (term {})", shardId,
               soft.leader() == 0 ? "unknown" : Long.toString(soft.leader()), soft.term());
         }
-        // Raft drops read requests when leadership changes; answer them now instead of at the timeout.
-        awaitingIndex.values().forEach(b -> b.reads().forEach(r -> fail(r,
-            new ShardUnavailableException("shard " + shardId + ": leadership changed during the read; retry"))));
-        awaitingIndex.clear();
+        reads.leadershipChanged();
       }
     }
     for (long to : snapshotFailures) {
@@ -764,6 +684,31 @@ public final class GroupReplica {
       }
     }
     return best;
+  }
+
+  /**
+   * This replica is the preferred leader of a group created just now (the first replica the ring placed):
+   * for the next {@code ticks} ticks, while no leader is known, it campaigns every other tick, well before
+   * any peer's election timeout. A new cluster's shards then start led by their ring-chosen replicas,
+   * spread over the nodes by weight, instead of by whichever node's timers fired first (one node of a
+   * fresh 1,000-shard cluster led 761); leader balancing only has the rest to do. Pre-vote makes a
+   * campaign that cannot win harmless. Before the worker starts, or on its loop thread.
+   */
+  public void campaignEagerly(int ticks) {
+    eagerCampaignTicks = ticks;
+  }
+
+  private void campaignIfPreferred() {
+    if (eagerCampaignTicks <= 0) {
+      return;
+    }
+    if (leaderId != 0 || role == Role.LEADER) {
+      eagerCampaignTicks = 0;
+      return;
+    }
+    if (eagerCampaignTicks-- % 2 == 0) {
+      raw.campaign();
+    }
   }
 
   /** Starts an election for this shard now (operators, tests); no effect on a leader. Loop thread only. */
@@ -899,12 +844,7 @@ public final class GroupReplica {
     while (!inflight.isEmpty()) {
       finish(inflight.pollFirstEntry().getValue(), unknown(error.getMessage()));
     }
-    newReads.forEach(r -> fail(r, error));
-    newReads.clear();
-    awaitingIndex.values().forEach(b -> b.reads().forEach(r -> fail(r, error)));
-    awaitingIndex.clear();
-    awaitingApply.values().forEach(l -> l.forEach(r -> fail(r, error)));
-    awaitingApply.clear();
+    reads.failAll(error);
     flushCompletions();
   }
 
@@ -916,13 +856,14 @@ public final class GroupReplica {
   // ---------------------------------------------------------------- helpers
 
   private void serveReads() {
-    while (!awaitingApply.isEmpty() && awaitingApply.firstKey() <= applied) {
-      for (ReadRequest r : awaitingApply.pollFirstEntry().getValue()) {
-        ReadView view =
-            new ShardReadView(ctx.store(), ctx.cache(), shardId, applied, term, installLock.readLock());
-        ctx.metrics().readsServed.labelValues(r.consistency().name()).inc();
-        completions.add(() -> r.future().complete(view));
-      }
+    List<ReadRequest> servable = reads.servable(applied);
+    if (servable.isEmpty()) {
+      return;
+    }
+    ReadView view = new ShardReadView(ctx.store(), ctx.cache(), shardId, applied, term, installLock.readLock());
+    for (ReadRequest r : servable) {
+      ctx.metrics().readsServed.labelValues(r.consistency().name()).inc();
+      completions.add(() -> r.future().complete(view));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.kvstore.client.e2e;
 
 import io.kvstore.client.KvClient;
+import io.kvstore.client.KvClientBuilder;
 import io.kvstore.proto.v1.RaftRole;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -94,7 +95,7 @@ final class RealCluster implements AutoCloseable {
     nodes[(int) id] = n;
   }
 
-  KvClient.Builder client() {
+  KvClientBuilder client() {
     return KvClient.builder().seeds(seeds()).deadline(Duration.ofSeconds(10)).attemptTimeout(Duration.ofSeconds(2));
   }
 
