@@ -36,15 +36,20 @@ import org.slf4j.LoggerFactory;
  *   <li>collect every group's {@code Ready}; send the messages that may leave at once (a leader's appends
  *       go out while it writes them itself, Raft thesis §10.2.1), batched per peer node; stage snapshot
  *       chunks;</li>
+ *   <li>apply every group's committed entries into one batch (data, exactly-once records and applied
+ *       index together), written without fsync (the log it comes from is synced); then update the
+ *       hot-value cache, complete the writes and serve the reads that waited for it. This comes
+ *       <b>before</b> the round's fsync: a Ready's committed entries are committed on a quorum and
+ *       already durable here (the core hands out only entries up to its stable index), so nothing they
+ *       answer depends on this round's write, and a write's answer does not wait for the fsync of later
+ *       entries (one fsync less per write on the leader). The answer may then reach the client before a
+ *       follower applied the entry: a STALE read on a follower may not show a write just acknowledged,
+ *       as STALE promises. The apply batch carries the commit index of what it applies
+ *       ({@code GroupReplica.apply}), so a crash between the two writes never leaves the stored applied
+ *       index ahead of the stored commit index;</li>
  *   <li>install complete snapshots; <b>one</b> storage batch with every group's entries and hard state,
  *       written with <b>one</b> fsync (group commit) when any group needs it;</li>
  *   <li>send the messages that had to wait for that fsync (votes, append acknowledgements: Raft §5.1);</li>
- *   <li>apply every group's committed entries into one more batch (data, exactly-once records and
- *       applied index together), written without fsync (the log it comes from is synced); then update the
- *       hot-value cache, complete the writes and serve the reads that waited for it. (Applying before the
- *       fsync would be safe, since committed entries are durable here already, and would answer a write
- *       one fsync sooner; but the answer then overtakes the followers' apply of the same entry, and
- *       callers that read STALE from a follower right after a write rely on that head start today.)</li>
  *   <li>{@code advance} every group; a group that applied {@code snapshotEntries} entries since its last
  *       compaction compacts its log and pins a snapshot of its shard (its own synced write, rare).</li>
  * </ol>
@@ -307,44 +312,6 @@ public final class RaftWorker {
     }
     out.flush(transport, unreachable);
 
-    StoreBatch batch = ctx.store().newBatch();
-    boolean sync = false;
-    try {
-      for (GroupReplica g : new ArrayList<>(readies)) {
-        try {
-          sync |= g.persist(batch);
-        } catch (StoreException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          // Checked before anything of the group was added (a log rule broken, an install refused).
-          g.fail(e);
-          readies.remove(g);
-        }
-      }
-      if (batch.isEmpty()) {
-        batch.close();
-      } else {
-        long entries = batch.entryCount();
-        int touched = batch.groupCount();
-        long t0 = System.nanoTime();
-        ctx.store().write(batch, sync ? Durability.SYNC : Durability.NO_SYNC);
-        if (sync) {
-          ctx.metrics().syncLatency.observe((System.nanoTime() - t0) / 1e9);
-          ctx.metrics().batchEntries.observe(entries);
-          ctx.metrics().batchGroups.observe(touched);
-        }
-      }
-    } catch (RuntimeException e) {
-      batch.close();
-      storeFailed(e);
-      return false;
-    }
-
-    for (GroupReplica g : readies) {
-      g.sendPersistedMessages(out);
-    }
-    out.flush(transport, unreachable);
-
     long applyStart = System.nanoTime();
     StoreBatch applyBatch = ctx.store().newBatch();
     List<GroupReplica> changed = new ArrayList<>();
@@ -384,6 +351,44 @@ public final class RaftWorker {
     if (!changed.isEmpty()) {
       ctx.metrics().applyLatency.observe((System.nanoTime() - applyStart) / 1e9);
     }
+
+    StoreBatch batch = ctx.store().newBatch();
+    boolean sync = false;
+    try {
+      for (GroupReplica g : new ArrayList<>(readies)) {
+        try {
+          sync |= g.persist(batch);
+        } catch (StoreException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // Checked before anything of the group was added (a log rule broken, an install refused).
+          g.fail(e);
+          readies.remove(g);
+        }
+      }
+      if (batch.isEmpty()) {
+        batch.close();
+      } else {
+        long entries = batch.entryCount();
+        int touched = batch.groupCount();
+        long t0 = System.nanoTime();
+        ctx.store().write(batch, sync ? Durability.SYNC : Durability.NO_SYNC);
+        if (sync) {
+          ctx.metrics().syncLatency.observe((System.nanoTime() - t0) / 1e9);
+          ctx.metrics().batchEntries.observe(entries);
+          ctx.metrics().batchGroups.observe(touched);
+        }
+      }
+    } catch (RuntimeException e) {
+      batch.close();
+      storeFailed(e);
+      return false;
+    }
+
+    for (GroupReplica g : readies) {
+      g.sendPersistedMessages(out);
+    }
+    out.flush(transport, unreachable);
 
     for (GroupReplica g : readies) {
       guard(g, g::advance);

@@ -178,6 +178,11 @@ class LeaseLockE2eTest {
     put("{sess-1}:a", "1", g.getId());
     put("{sess-1}:b", "2", g.getId());
     put("{sess-1}:plain", "3", 0);
+    // A put is acknowledged once applied on its leader; a follower may apply it a moment later (STALE
+    // reads promise no more), so wait until every replica shows the keys.
+    for (long node : cluster.ids()) {
+      Await.until(WAIT, "node " + node + " applied the puts", () -> staleGet(node, "{sess-1}:plain").getFound());
+    }
     assertThat(staleGet(anyNode(), "{sess-1}:a").getKv().getLease()).isEqualTo(g.getId());
 
     try (KeepAlive ka = new KeepAlive(g.getId(), shard, 200)) {
@@ -211,6 +216,7 @@ class LeaseLockE2eTest {
         .orElseThrow();
     try (KeepAlive ka = new KeepAlive(g.getId(), () -> follower, 250)) {
       put("{sess-fwd}:a", "1", g.getId());
+      Await.until(WAIT, "the follower applied the put", () -> staleGet(follower, "{sess-fwd}:a").getFound());
       // Two TTLs through a follower's stream: renewed by the leader, the key stays.
       long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * ttl);
       while (System.nanoTime() - until < 0) {
