@@ -27,7 +27,11 @@ import java.util.List;
  *   <li><b>Send {@link #persistedMessages()}</b>: votes, vote and append acknowledgements, which must not
  *       leave before what they promise is durable.</li>
  *   <li><b>Apply {@link #committedEntries()}</b> in order (they are all durable locally), and answer
- *       {@link #readStates()} once the applied index reaches each one's index.</li>
+ *       {@link #readStates()} once the applied index reaches each one's index. Since neither depends on
+ *       this Ready's persistence, a driver may do this step before step 3 (Raft thesis §10.2.1: a leader
+ *       then answers a write without waiting for the write of later entries); if it records its applied
+ *       index durably, it must then record a commit index at least as high with it, since the core
+ *       refuses to start with applied beyond commit.</li>
  *   <li><b>Call {@link RawNode#advance(Ready)}</b>. From then on the core reads the new entries, snapshot
  *       and hard state back from {@link LogStorage}, so storage must show them.</li>
  * </ol>
