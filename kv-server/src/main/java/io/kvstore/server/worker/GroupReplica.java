@@ -118,7 +118,6 @@ public final class GroupReplica {
     }
   }
 
-
   /**
    * Opens the replica from the node's store (the group must exist there: bootstrapped or restarted).
    */
