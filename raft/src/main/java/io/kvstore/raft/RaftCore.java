@@ -57,6 +57,8 @@ class RaftCore {
   /** Index of the latest conf-change entry (leader: no new change until it is committed). */
   long pendingConfIndex;
   boolean quiesced;
+  /** Ticks left in which the election timer starts no campaign ({@link RawNode#deferCampaign}). */
+  int campaignDeferral;
 
   final ReadTracker reads = new ReadTracker();
   private List<ReadTracker.PendingRead> readsAwaitingCommit;
@@ -251,6 +253,9 @@ class RaftCore {
     if (ticksSinceStart < cfg.electionTick()) {
       ticksSinceStart++;
     }
+    if (leader != 0) {
+      campaignDeferral = 0; // a leader is known: from now on elections run as usual
+    }
     if (quiesced) {
       return;
     }
@@ -258,6 +263,9 @@ class RaftCore {
       replication.tickLeader();
     } else {
       electionElapsed++;
+      if (campaignDeferral > 0 && --campaignDeferral > 0) {
+        return;
+      }
       if (promotable() && electionElapsed >= randomizedElectionTimeout) {
         electionElapsed = 0;
         campaign(cfg.preVote() ? CampaignType.PRE_VOTE : CampaignType.ELECTION);
@@ -278,6 +286,7 @@ class RaftCore {
     }
     wake();
     leader = 0;
+    campaignDeferral = 0; // we had a leader: a deferral from the group's creation is over
     // Distinct delays, so the survivors do not all campaign in one tick and split the vote: each takes
     // a slot from its rank among the other voters, rotated by the term (the same on every survivor, and
     // different from group to group, so the dead node's leaderships spread over the survivors).

@@ -185,6 +185,18 @@ public final class RawNode {
     }
   }
 
+  /**
+   * For the next {@code ticks} ticks this replica's election timer starts no campaign, unless it hears of
+   * a leader first (which ends the deferral). It still votes, and {@link #campaign()} still works. For a
+   * group just created: the replica chosen to lead it campaigns at once, and the others defer, so the
+   * chosen one wins the first election even when its node starts a little after theirs. Costs liveness
+   * only (an election comes later), never safety.
+   */
+  public void deferCampaign(int ticks) {
+    checkNotAwaitingAdvance();
+    core.campaignDeferral = Math.max(0, ticks);
+  }
+
   /** Wakes a quiet group (see {@link Config#quiesce()}). */
   public void wake() {
     checkNotAwaitingAdvance();

@@ -24,6 +24,26 @@ class ElectionTest {
   }
 
   @Test
+  void replicasThatDeferLetTheChosenOneWinTheFirstElectionThoughItStartsLate() {
+    // Quiet idle groups too: a follower that went quiet right after learning its leader still ends its
+    // deferral, or the crash below would leave the group leaderless for the rest of it.
+    SimCluster sim = new SimCluster(11, 3, SimCluster.defaults().quiesce(true), RaftCore::new);
+    sim.crash(3); // node 3, the one chosen to lead, is not up yet
+    sim.node(1).node.deferCampaign(1_000);
+    sim.node(2).node.deferCampaign(1_000);
+    // Four election timeouts: without the deferral 1 and 2 elect one of them well within this.
+    assertThat(sim.runUntil(() -> sim.leader() != null, 40)).isFalse();
+    sim.start(sim.node(3));
+    sim.node(3).node.campaign();
+    assertThat(sim.runUntil(() -> sim.leader() != null, 100)).isTrue();
+    assertThat(sim.leader().id).isEqualTo(3);
+    assertThat(sim.runUntil(() -> sim.nodes.values().stream().allMatch(n -> n.core().quiesced), 200)).isTrue();
+    // A known leader ends the deferral: when it crashes, 1 or 2 take over as usual.
+    sim.crash(3);
+    assertThat(sim.runUntil(() -> sim.leader() != null && sim.leader().id != 3, 100)).isTrue();
+  }
+
+  @Test
   void section5_4_1_nodeWithStaleLogCannotWin() {
     SimCluster sim = SimCluster.withLeader(2, 3, SimCluster.defaults().preVote(false).checkQuorum(false));
     long l = sim.leader().id;

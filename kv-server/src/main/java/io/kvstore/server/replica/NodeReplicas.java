@@ -80,6 +80,12 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
    * started one node after another to come up.
    */
   private static final int EAGER_CAMPAIGN_ELECTIONS = 20;
+  /**
+   * How long (in election timeouts) the other replicas of a new group start no election of their own
+   * ({@link GroupReplica#deferCampaign}), so that the preferred one wins though its node starts a few
+   * seconds after theirs; if it does not come, the group elects one of them this much later.
+   */
+  private static final int DEFERRED_CAMPAIGN_ELECTIONS = 5;
 
   private final long nodeId;
   private final String clusterId;
@@ -151,8 +157,13 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     for (int i = 0; i < local.size(); i++) {
       long id = local.get(i).getId();
       GroupReplica g = new GroupReplica(id, ctx);
-      if (created.contains(id) && local.get(i).getReplicas(0).getNodeId() == nodeId) {
-        g.campaignEagerly(EAGER_CAMPAIGN_ELECTIONS * options.electionTicks());
+      if (created.contains(id)) {
+        // The ring's first replica leads a new shard: it campaigns at once, the others hold back a while.
+        if (local.get(i).getReplicas(0).getNodeId() == nodeId) {
+          g.campaignEagerly(EAGER_CAMPAIGN_ELECTIONS * options.electionTicks());
+        } else {
+          g.deferCampaign(DEFERRED_CAMPAIGN_ELECTIONS * options.electionTicks());
+        }
       }
       RaftWorker w = workers.get(i % workers.size());
       w.add(g);

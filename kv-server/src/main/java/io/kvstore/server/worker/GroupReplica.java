@@ -697,6 +697,16 @@ public final class GroupReplica {
     eagerCampaignTicks = ticks;
   }
 
+  /**
+   * This replica is not the preferred leader of a group created just now: for the next {@code ticks}
+   * ticks its election timer starts no campaign unless it hears of a leader ({@code RawNode.deferCampaign}),
+   * so the preferred replica wins even when its node starts a little later than this one (the first node
+   * of three started together otherwise took the shards of the last). Before the worker starts.
+   */
+  public void deferCampaign(int ticks) {
+    raw.deferCampaign(ticks);
+  }
+
   private void campaignIfPreferred() {
     if (eagerCampaignTicks <= 0) {
       return;
@@ -705,7 +715,9 @@ public final class GroupReplica {
       eagerCampaignTicks = 0;
       return;
     }
-    if (eagerCampaignTicks-- % 2 == 0) {
+    // Not while a real election of ours runs: starting over would only bump the term (a pre-vote
+    // round, which is what a follower or pre-candidate starts, bumps nothing).
+    if (eagerCampaignTicks-- % 2 == 0 && role != Role.CANDIDATE) {
       raw.campaign();
     }
   }
