@@ -766,25 +766,7 @@ class RaftCore {
   }
 
   Status status() {
-    Map<Long, ProgressView> views = new TreeMap<>();
-    if (role == Role.LEADER) {
-      for (Map.Entry<Long, Progress> e : progress.entrySet()) {
-        views.put(e.getKey(), e.getValue().view(membership.isLearner(e.getKey())));
-      }
-      views.put(
-          id,
-          new ProgressView(
-              log.stableLastIndex(),
-              log.lastIndex() + 1,
-              ProgressView.State.REPLICATE,
-              membership.isLearner(id),
-              0,
-              0,
-              true));
-    }
-    return new Status(
-        id, role, term, vote, leader, log.committed, log.applied, log.lastIndex(),
-        membership.toConfState(), views, leadTransferee, quiesced);
+    return Status.of(this);
   }
 
   /**

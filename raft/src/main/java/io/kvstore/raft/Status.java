@@ -2,6 +2,7 @@ package io.kvstore.raft;
 
 import io.kvstore.raft.proto.ConfState;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A copy of one replica's state, for monitoring and for the driver's decisions (e.g. which follower is
@@ -32,4 +33,19 @@ public record Status(
     ConfState membership,
     Map<Long, ProgressView> progress,
     long leadTransferee,
-    boolean quiesced) {}
+    boolean quiesced) {
+
+  /** The state of {@code c} now (what {@link RawNode#status()} returns). */
+  static Status of(RaftCore c) {
+    Map<Long, ProgressView> views = new TreeMap<>();
+    if (c.role == Role.LEADER) {
+      for (Map.Entry<Long, Progress> e : c.progress.entrySet()) {
+        views.put(e.getKey(), e.getValue().view(c.membership.isLearner(e.getKey())));
+      }
+      views.put(c.id, new ProgressView(c.log.stableLastIndex(), c.log.lastIndex() + 1,
+          ProgressView.State.REPLICATE, c.membership.isLearner(c.id), 0, 0, true));
+    }
+    return new Status(c.id, c.role, c.term, c.vote, c.leader, c.log.committed, c.log.applied,
+        c.log.lastIndex(), c.membership.toConfState(), views, c.leadTransferee, c.quiesced);
+  }
+}

@@ -22,7 +22,6 @@ import io.kvstore.raft.proto.EntryType;
 import io.kvstore.raft.proto.HardState;
 import io.kvstore.raft.proto.Message;
 import io.kvstore.raft.proto.MessageType;
-import io.kvstore.raft.proto.SnapshotChunk;
 import io.kvstore.raft.proto.SnapshotMetadata;
 import io.kvstore.proto.v1.LeaseRevokeRequest;
 import io.kvstore.server.lease.LeaseKeeper;
@@ -92,19 +91,15 @@ public final class GroupReplica {
 
   // ---- loop thread only
   private final TreeMap<Long, Proposal> inflight = new TreeMap<>();
-  private final List<Long> snapshotFailures = new ArrayList<>();
   private final List<Runnable> completions = new ArrayList<>();
   private final PendingReads reads;
+  private final SnapshotTransfer snapshots;
   /** Successful results of this round's applied entries: released only once the apply batch is written. */
   private final List<Proposal> results = new ArrayList<>();
   private long ticks;
   /** Ticks left in which this new group's preferred leader campaigns while no leader is known. */
   private int eagerCampaignTicks;
   private Ready ready;
-  private ShardSnapshot outgoing;
-  private IncomingSnapshot incoming;
-  /** A MSG_SNAPSHOT named a snapshot we do not hold: take a fresh one at the next advance. */
-  private boolean snapshotWanted;
   private long lastCompaction;
   private boolean changed;
   private long readyApplied;
@@ -125,6 +120,7 @@ public final class GroupReplica {
     this.shardId = shardId;
     this.ctx = ctx;
     this.storage = ctx.store().group(shardId);
+    this.snapshots = new SnapshotTransfer(shardId, ctx);
     this.reads = new PendingReads(shardId, ctx.options().readTimeoutTicks(), ctx.options().heartbeatTicks(),
         completions);
     SessionTable sessions = new SessionTable(ctx.options().sessions());
@@ -361,7 +357,7 @@ public final class GroupReplica {
   void sendMessages(Outbox out) {
     for (Message m : ready.messages()) {
       if (m.getType() == MessageType.MSG_SNAPSHOT) {
-        m = withSnapshotData(m);
+        m = snapshots.withData(m);
         if (m == null) {
           continue;
         }
@@ -370,42 +366,9 @@ public final class GroupReplica {
     }
   }
 
-  private Message withSnapshotData(Message m) {
-    SnapshotMetadata want = m.getSnapshot().getMetadata();
-    if (outgoing == null || outgoing.metadata().getIndex() != want.getIndex()
-        || outgoing.metadata().getTerm() != want.getTerm()) {
-      // Not the snapshot we hold (e.g. after a restart): take a fresh one; the core retries with it.
-      snapshotFailures.add(m.getTo());
-      snapshotWanted = true;
-      return null;
-    }
-    try {
-      SnapshotChunk chunk = outgoing.chunk(m.getSnapshot().getOffset());
-      if (!ctx.snapshotBandwidth().tryTake(chunk.getData().size(), System.nanoTime())) {
-        return null; // over the node's snapshot budget: the core sends this chunk again later
-      }
-      ctx.metrics().snapshotsSent.inc();
-      ctx.metrics().snapshotBytesSent.inc(chunk.getData().size());
-      return m.toBuilder().setSnapshot(chunk).build();
-    } catch (IllegalArgumentException e) {
-      snapshotFailures.add(m.getTo());
-      return null;
-    }
-  }
-
   /** Step 2: stage snapshot chunks this follower accepted. */
   void stageChunks() {
-    for (SnapshotChunk c : ready.snapshotChunks()) {
-      if (c.getOffset() == 0) {
-        closeIncoming();
-        incoming = ctx.store().receiveSnapshot(shardId, c.getMetadata());
-      }
-      if (incoming == null || incoming.metadata().getIndex() != c.getMetadata().getIndex()) {
-        throw new IllegalStateException("shard " + shardId + ": snapshot chunk at offset " + c.getOffset()
-            + " for a snapshot that is not being staged");
-      }
-      incoming.accept(c);
-    }
+    snapshots.stage(ready.snapshotChunks());
   }
 
   /**
@@ -429,20 +392,17 @@ public final class GroupReplica {
   }
 
   private void installSnapshot(SnapshotMetadata snap) {
-    if (incoming == null || !incoming.isComplete() || incoming.metadata().getIndex() != snap.getIndex()) {
-      throw new IllegalStateException("shard " + shardId + ": asked to install snapshot " + snap.getIndex()
-          + " but it was not staged completely");
-    }
+    IncomingSnapshot staged = snapshots.staged(snap);
     ctx.cache().beginWrite(shardId);
     installLock.writeLock().lock();
     try {
-      ctx.store().installSnapshot(incoming);
+      ctx.store().installSnapshot(staged);
       ctx.cache().invalidateShard(shardId);
     } finally {
       installLock.writeLock().unlock();
       ctx.cache().endWrite(shardId, Map.of());
     }
-    closeIncoming();
+    snapshots.installed();
     sm.discardChanges();
     List<Map.Entry<byte[], byte[]>> records = systemRecords();
     sm.sessions().load(records);
@@ -450,7 +410,6 @@ public final class GroupReplica {
     applied = snap.getIndex();
     changeLog.reset(applied);
     lastCompaction = snap.getIndex();
-    closeOutgoing();
     ctx.metrics().snapshotsInstalled.inc();
     // Whatever this replica proposed up to the snapshot is decided elsewhere; we cannot tell how.
     while (!inflight.isEmpty() && inflight.firstKey() <= snap.getIndex()) {
@@ -592,12 +551,8 @@ public final class GroupReplica {
         reads.leadershipChanged();
       }
     }
-    for (long to : snapshotFailures) {
-      raw.reportSnapshotFailure(to);
-    }
-    snapshotFailures.clear();
-    if (snapshotWanted || compactionDue()) {
-      snapshotWanted = false;
+    snapshots.reportFailures(raw);
+    if (snapshots.takeWanted() || compactionDue()) {
       prepareSnapshot();
     }
     refreshStatus();
@@ -635,9 +590,9 @@ public final class GroupReplica {
    * the core's applied index is ours.
    */
   private void prepareSnapshot() {
-    closeOutgoing();
-    outgoing = ctx.store().compactAndSnapshot(shardId, raw.snapshotMetadata(applied));
-    lastCompaction = outgoing.metadata().getIndex();
+    ShardSnapshot pinned =
+        snapshots.pin(() -> ctx.store().compactAndSnapshot(shardId, raw.snapshotMetadata(applied)));
+    lastCompaction = pinned.metadata().getIndex();
     ctx.metrics().compactions.inc();
   }
 
@@ -860,8 +815,7 @@ public final class GroupReplica {
   }
 
   public void close() {
-    closeOutgoing();
-    closeIncoming();
+    snapshots.close();
   }
 
   // ---------------------------------------------------------------- helpers
@@ -907,19 +861,5 @@ public final class GroupReplica {
       out.add(new AbstractMap.SimpleEntry<>(kv.key(), kv.value()));
     }
     return out;
-  }
-
-  private void closeOutgoing() {
-    if (outgoing != null) {
-      outgoing.close();
-      outgoing = null;
-    }
-  }
-
-  private void closeIncoming() {
-    if (incoming != null) {
-      incoming.close();
-      incoming = null;
-    }
   }
 }
