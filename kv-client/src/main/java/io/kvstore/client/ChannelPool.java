@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,14 +22,34 @@ final class ChannelPool implements AutoCloseable {
   /** The largest answer accepted: a 64 MiB scan page or batch, or a large cluster map. */
   static final int MAX_INBOUND_BYTES = 96 << 20;
 
+  /** The marker executor for "deliver answers on the transport thread" (a channel built directExecutor()). */
+  static final Executor TRANSPORT_THREAD = new Executor() {
+    @Override
+    public void execute(Runnable r) {
+      r.run();
+    }
+
+    @Override
+    public String toString() {
+      return "the transport thread";
+    }
+  };
+
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Duration keepAliveTime;
   private final Duration keepAliveTimeout;
+  /** Where answers are delivered; null means gRPC's default pool (see KvClientBuilder.callbackExecutor). */
+  private final Executor callbackExecutor;
   private volatile boolean closed;
 
   ChannelPool(Duration keepAliveTime, Duration keepAliveTimeout) {
+    this(keepAliveTime, keepAliveTimeout, null);
+  }
+
+  ChannelPool(Duration keepAliveTime, Duration keepAliveTimeout, Executor callbackExecutor) {
     this.keepAliveTime = keepAliveTime;
     this.keepAliveTimeout = keepAliveTimeout;
+    this.callbackExecutor = callbackExecutor;
   }
 
   /** The channel to {@code address} ({@code host:port}), created on first use. */
@@ -46,7 +67,13 @@ final class ChannelPool implements AutoCloseable {
 
   private ManagedChannel open(String address) {
     Endpoint e = Endpoint.parse(address);
-    return NettyChannelBuilder.forAddress(e.host(), e.port())
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(e.host(), e.port());
+    if (callbackExecutor == TRANSPORT_THREAD) {
+      b.directExecutor(); // gRPC skips its serializing queue only when told so this way
+    } else if (callbackExecutor != null) {
+      b.executor(callbackExecutor);
+    }
+    return b
         .usePlaintext()
         .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
         .keepAliveTimeout(keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS)

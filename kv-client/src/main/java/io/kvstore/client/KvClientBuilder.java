@@ -1,5 +1,6 @@
 package io.kvstore.client;
 
+
 import static io.kvstore.client.KvClient.requirePositive;
 
 import io.kvstore.client.balance.LoadBalancer;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +28,7 @@ public final class KvClientBuilder {
   private Duration keepAliveTimeout = Duration.ofSeconds(20);
   private Duration suspectFor = Duration.ofSeconds(2);
   private int maxWritesPerShard = Integer.MAX_VALUE;
+  private Executor callbackExecutor;
 
   KvClientBuilder() {}
 
@@ -123,6 +126,21 @@ public final class KvClientBuilder {
     return this;
   }
 
+  /**
+   * Where answers arrive and the client's futures complete (default: gRPC's shared thread pool, so a
+   * callback that blocks only holds up that pool's thread). Pass {@link #TRANSPORT_THREAD} to complete
+   * them on the connection's own I/O thread: one thread hand-off less per call, the cheapest choice for
+   * many requests in flight, but a callback that blocks then stalls every call on that connection (never
+   * call the blocking view, or anything slow, from such a callback). Any other executor runs them there.
+   */
+  public KvClientBuilder callbackExecutor(Executor executor) {
+    this.callbackExecutor = Objects.requireNonNull(executor);
+    return this;
+  }
+
+  /** For {@link #callbackExecutor}: complete futures on the connection's I/O thread. */
+  public static final Executor TRANSPORT_THREAD = ChannelPool.TRANSPORT_THREAD;
+
   public KvClient build() {
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("no seed endpoints: call seeds(\"host:port,...\")");
@@ -134,7 +152,7 @@ public final class KvClientBuilder {
       t.setDaemon(true);
       return t;
     });
-    ChannelPool channels = new ChannelPool(keepAliveTime, keepAliveTimeout);
+    ChannelPool channels = new ChannelPool(keepAliveTime, keepAliveTimeout, callbackExecutor);
     RouteCache routes = new RouteCache(System::nanoTime, suspectFor);
     NodeCaller caller = new NodeCaller(channels, lb);
     long attemptNanos = attemptTimeout.toNanos();

@@ -25,6 +25,7 @@ import io.kvstore.server.membership.MembershipCoordinator;
 import io.kvstore.server.membership.MembershipOptions;
 import io.kvstore.server.grpc.ClusterService;
 import io.kvstore.server.grpc.ForwardingMarker;
+import io.kvstore.server.grpc.InlineCalls;
 import io.kvstore.server.grpc.KvService;
 import io.kvstore.server.grpc.LeaseService;
 import io.kvstore.server.grpc.LockService;
@@ -162,6 +163,8 @@ public final class Node implements AutoCloseable {
   private final MutableHandlerRegistry services = new MutableHandlerRegistry();
   private final PrometheusRegistry registry;
   private final ExecutorService executor;
+  /** Runs the gRPC calls that are not inline (see {@link InlineCalls}); grows like gRPC's own default. */
+  private final ExecutorService callPool;
   private MetricsServer metrics;
   private Server server;
   private LocalClusterMap map;
@@ -177,6 +180,7 @@ public final class Node implements AutoCloseable {
     this.executor = Executors.newFixedThreadPool(
         Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
         daemonThreads("kv-service-" + config.nodeId() + "-"));
+    this.callPool = Executors.newCachedThreadPool(daemonThreads("kv-grpc-" + config.nodeId() + "-"));
     this.registry = new PrometheusRegistry();
   }
 
@@ -224,6 +228,9 @@ public final class Node implements AutoCloseable {
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
+            // KV and Raft transport calls run on the event loop; every other service on callPool.
+            .directExecutor()
+            .callExecutor(new InlineCalls(callPool))
             // Peers ping their Raft streams every 30 s (PeerStream); grpc-java's default allows one ping
             // per 5 min and answers more with GOAWAY "too_many_pings", which broke those streams.
             .permitKeepAliveTime(20, TimeUnit.SECONDS)
@@ -516,6 +523,7 @@ public final class Node implements AutoCloseable {
       channels.close();
     }
     executor.shutdownNow();
+    callPool.shutdownNow();
     if (metrics != null) {
       metrics.close();
     }

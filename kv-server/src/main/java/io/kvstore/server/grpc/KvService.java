@@ -58,9 +58,10 @@ import java.util.function.Supplier;
  * itself forwarded. Scan merges every shard's keys ({@link CrossShardScan}); the batch calls split their
  * keys per shard and reassemble the answers in request order.
  *
- * <p>Threading: handlers run on gRPC's executor and never block; replica futures complete on replica
- * threads, so reads of a {@link ReadView} (which may hit RocksDB) and every answer to the client run on
- * {@code executor}. Every call is bounded by the client's deadline (or {@link #DEFAULT_TIMEOUT}), which is
+ * <p>Threading: handlers run on gRPC's transport thread ({@link InlineCalls}) and never block; reads of
+ * a {@link ReadView} (which may hit RocksDB) run on {@code executor}; an answer is sent by the thread that
+ * completes its result (the replicas' callback pool for a write, {@code executor} for a read, a client
+ * thread for a forwarded call), never by a replica's loop thread. Every call is bounded by the client's deadline (or {@link #DEFAULT_TIMEOUT}), which is
  * also the deadline of any forwarded call.
  */
 public final class KvService extends KVGrpc.KVImplBase {
@@ -380,7 +381,9 @@ public final class KvService extends KVGrpc.KVImplBase {
     long nanos = Math.max(1, call.deadline().timeRemaining(TimeUnit.NANOSECONDS));
     result
         .orTimeout(nanos, TimeUnit.NANOSECONDS)
-        .whenCompleteAsync(
+        // Answered on the completing thread: sending only serializes a small message and queues it on the
+        // transport, so a hand-off to the executor would only add a thread wake-up to every request.
+        .whenComplete(
             (response, failure) -> {
               if (out instanceof ServerCallStreamObserver<R> s && s.isCancelled()) {
                 return; // the client is gone (or its deadline passed): nobody to answer
@@ -396,8 +399,7 @@ public final class KvService extends KVGrpc.KVImplBase {
               } catch (RuntimeException raced) {
                 // Cancelled between the check and the answer: nothing to do.
               }
-            },
-            executor);
+            });
   }
 
   /** Runs a validation; on failure answers the call and returns false. */
