@@ -27,7 +27,7 @@ class CoordinationRunTest {
     PrintStream print = new PrintStream(printed, true, StandardCharsets.UTF_8);
     CommandLine cli = new CommandLine(new CoordinationMain(print));
     cli.setErr(new PrintWriter(print, true));
-    int code = cli.execute("--warmup", "0", "--duration", "1", "--in-flight", "4", "--waiters", "4", "--writers", "2",
+    int code = cli.execute("--prewarm", "0", "--warmup", "0", "--duration", "1", "--in-flight", "4", "--waiters", "4", "--writers", "2",
         "--keys", "50", "--threads", "2", "--shards", "2", "--heap", "256m",
         "--node-jvm-flags=-XX:TieredStopAtLevel=1", "--work-dir", dir.resolve("data").toString(),
         "--out", out.toString());

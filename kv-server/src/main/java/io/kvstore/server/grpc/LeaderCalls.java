@@ -96,7 +96,9 @@ final class LeaderCalls {
   /** Answers a unary call with the result, or the failure's status, bounded by the call's deadline. */
   <R> void reply(Call call, CompletableFuture<R> result, StreamObserver<R> out, KvStatuses.Kind kind) {
     long nanos = Math.max(1, call.deadline().timeRemaining(TimeUnit.NANOSECONDS));
-    result.orTimeout(nanos, TimeUnit.NANOSECONDS).whenCompleteAsync((response, failure) -> {
+    // Answered on the completing thread (never a replica loop: replicas complete on their callback pool);
+    // see KvService.reply.
+    result.orTimeout(nanos, TimeUnit.NANOSECONDS).whenComplete((response, failure) -> {
       if (out instanceof ServerCallStreamObserver<R> s && s.isCancelled()) {
         return;
       }
@@ -110,7 +112,7 @@ final class LeaderCalls {
       } catch (RuntimeException raced) {
         // Cancelled between the check and the answer.
       }
-    }, executor);
+    });
   }
 
   StatusRuntimeException toStatus(Throwable failure, KvStatuses.Kind kind) {
