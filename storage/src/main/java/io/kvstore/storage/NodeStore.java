@@ -466,6 +466,25 @@ public final class NodeStore implements AutoCloseable {
    * @throws IllegalArgumentException if {@code point} is not at the applied index or its term differs
    */
   public ShardSnapshot compactAndSnapshot(long groupId, SnapshotMetadata point) {
+    compactLog(groupId, point);
+    ShardSnapshot snap = openSnapshot(groupId);
+    if (snap.metadata().getIndex() != point.getIndex() || snap.metadata().getTerm() != point.getTerm()) {
+      snap.close();
+      throw new IllegalStateException("group " + groupId + ": the shard was applied to while its snapshot was"
+          + " taken (applied " + snap.metadata().getIndex() + ", snapshot point " + point.getIndex()
+          + "); call this on the group's thread");
+    }
+    return snap;
+  }
+
+  /**
+   * Compacts a group's log up to its applied state, {@code point} (Raft §7), with one synced write, and
+   * records the point's membership with the applied index; the same rules as
+   * {@link #compactAndSnapshot}, but no snapshot is pinned. A pinned {@link ShardSnapshot} is a RocksDB
+   * snapshot, which keeps every version written after it alive through flushes and compactions (for
+   * every group, not just its own) until it is closed: pin one only while a follower needs it.
+   */
+  public void compactLog(long groupId, SnapshotMetadata point) {
     GroupStorage g = group(groupId);
     if (point.getIndex() != g.appliedIndex() || point.getTerm() != g.appliedTerm()) {
       throw new IllegalArgumentException("group " + groupId + ": snapshot point " + point.getIndex() + "/"
@@ -479,14 +498,6 @@ public final class NodeStore implements AutoCloseable {
       b.compactLog(groupId, point);
     }
     write(b, Durability.SYNC);
-    ShardSnapshot snap = openSnapshot(groupId);
-    if (snap.metadata().getIndex() != point.getIndex() || snap.metadata().getTerm() != point.getTerm()) {
-      snap.close();
-      throw new IllegalStateException("group " + groupId + ": the shard was applied to while its snapshot was"
-          + " taken (applied " + snap.metadata().getIndex() + ", snapshot point " + point.getIndex()
-          + "); call this on the group's thread");
-    }
-    return snap;
   }
 
   /**

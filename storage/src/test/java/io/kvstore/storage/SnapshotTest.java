@@ -290,6 +290,30 @@ class SnapshotTest {
   }
 
   @Test
+  void compactLogMovesTheCompactionPointWithoutPinningARocksDbSnapshot() throws Exception {
+    fill(leader, 200, "v1", 40);
+    leader.compactLog(SHARD, TestEntries.point(40, 2, CONF));
+    GroupStorage g = leader.group(SHARD);
+    assertThat(g.firstIndex()).isEqualTo(41);
+    assertThat(g.snapshotMetadata().getIndex()).isEqualTo(40);
+    assertThat(g.snapshotMetadata().getConfState()).isEqualTo(CONF);
+    // A pinned RocksDB snapshot keeps every later version alive through flushes; compactLog holds none.
+    assertThat(leader.rocks().db().getLongProperty("rocksdb.num-snapshots")).isZero();
+    try (ShardSnapshot snap = leader.compactAndSnapshot(SHARD, TestEntries.point(40, 2, CONF))) {
+      assertThat(leader.rocks().db().getLongProperty("rocksdb.num-snapshots")).isEqualTo(1);
+      assertThat(snap.metadata()).isEqualTo(g.snapshotMetadata());
+    }
+    assertThat(leader.rocks().db().getLongProperty("rocksdb.num-snapshots")).isZero();
+    // Only the applied state may become the compaction point.
+    fill(leader, 200, "v2", 60);
+    assertThatThrownBy(() -> leader.compactLog(SHARD, TestEntries.point(59, 2, CONF)))
+        .isInstanceOf(IllegalArgumentException.class);
+    leader.compactLog(SHARD, TestEntries.point(60, 2, CONF));
+    assertThat(g.firstIndex()).isEqualTo(61);
+    assertThat(TestEntries.str(leader.get(SHARD, key(0)))).startsWith("value-0-v2");
+  }
+
+  @Test
   void aChunkAtOffsetZeroStartsTheTransferOver() {
     fill(leader, 500, "v1", 10);
     try (ShardSnapshot snap = leader.openSnapshot(SHARD);

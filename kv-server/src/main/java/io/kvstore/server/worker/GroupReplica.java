@@ -552,8 +552,10 @@ public final class GroupReplica {
       }
     }
     snapshots.reportFailures(raw);
-    if (snapshots.takeWanted() || compactionDue()) {
+    if (snapshots.takeWanted()) {
       prepareSnapshot();
+    } else if (compactionDue()) {
+      compactLog();
     }
     refreshStatus();
     flushCompletions();
@@ -584,15 +586,31 @@ public final class GroupReplica {
   }
 
   /**
-   * Compacts the log up to the applied index and pins a view of the shard at exactly that point (one
-   * synced write), kept to stream to lagging followers: the core names the snapshot it sends by the
-   * log's compaction point, so the data must be that point's (Raft §7). Called after {@code advance}, so
-   * the core's applied index is ours.
+   * A follower needs a snapshot we do not hold: compacts the log up to the applied index and pins a view
+   * of the shard at exactly that point (one synced write), kept to stream to it: the core names the
+   * snapshot it sends by the log's compaction point, so the data must be that point's (Raft §7). The
+   * core's first MSG_SNAPSHOT to that follower failed (see {@link SnapshotTransfer#withData}); it retries
+   * with this point. Called after {@code advance}, so the core's applied index is ours.
    */
   private void prepareSnapshot() {
     ShardSnapshot pinned =
         snapshots.pin(() -> ctx.store().compactAndSnapshot(shardId, raw.snapshotMetadata(applied)));
     lastCompaction = pinned.metadata().getIndex();
+    ctx.metrics().compactions.inc();
+  }
+
+  /**
+   * The regular compaction: the log up to the applied index, without a snapshot. Pinning one at every
+   * compaction kept a RocksDB snapshot alive per group at all times, and with snapshots spread over time
+   * every log entry, overwritten value and exactly-once record outlived its deletion into flushes and
+   * compactions (a quarter of a node's CPU under load). A pinned snapshot older than the new point could
+   * no longer be sent anyway (the core names snapshots by the compaction point), so it is released.
+   */
+  private void compactLog() {
+    SnapshotMetadata point = raw.snapshotMetadata(applied);
+    ctx.store().compactLog(shardId, point);
+    snapshots.release();
+    lastCompaction = point.getIndex();
     ctx.metrics().compactions.inc();
   }
 

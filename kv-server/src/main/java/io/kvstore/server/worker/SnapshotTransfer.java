@@ -105,6 +105,11 @@ final class SnapshotTransfer implements AutoCloseable {
     return outgoing;
   }
 
+  /** Releases the pinned snapshot, if any (the log was compacted past it). */
+  void release() {
+    closeOutgoing();
+  }
+
   @Override
   public void close() {
     closeOutgoing();
