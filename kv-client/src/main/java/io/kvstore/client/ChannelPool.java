@@ -42,10 +42,6 @@ final class ChannelPool implements AutoCloseable {
   private final Executor callbackExecutor;
   private volatile boolean closed;
 
-  ChannelPool(Duration keepAliveTime, Duration keepAliveTimeout) {
-    this(keepAliveTime, keepAliveTimeout, null);
-  }
-
   ChannelPool(Duration keepAliveTime, Duration keepAliveTimeout, Executor callbackExecutor) {
     this.keepAliveTime = keepAliveTime;
     this.keepAliveTimeout = keepAliveTimeout;

@@ -228,7 +228,7 @@ public final class Node implements AutoCloseable {
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()))
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
-            // KV and Raft transport calls run on the event loop; every other service on callPool.
+            // KV, lock and Raft-transport calls run on the event loop; every other service on callPool.
             .directExecutor()
             .callExecutor(new InlineCalls(callPool))
             // Peers ping their Raft streams every 30 s (PeerStream); grpc-java's default allows one ping

@@ -61,8 +61,8 @@ import java.util.function.Supplier;
  * <p>Threading: handlers run on gRPC's transport thread ({@link InlineCalls}) and never block; reads of
  * a {@link ReadView} (which may hit RocksDB) run on {@code executor}; an answer is sent by the thread that
  * completes its result (the replicas' callback pool for a write, {@code executor} for a read, a client
- * thread for a forwarded call), never by a replica's loop thread. Every call is bounded by the client's deadline (or {@link #DEFAULT_TIMEOUT}), which is
- * also the deadline of any forwarded call.
+ * thread for a forwarded call), never by a replica's loop thread. Every call is bounded by the client's
+ * deadline (or {@link #DEFAULT_TIMEOUT}), which is also the deadline of any forwarded call.
  */
 public final class KvService extends KVGrpc.KVImplBase {
   /** The bound on a call whose client set no deadline. */
