@@ -319,6 +319,11 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     return g == null ? Optional.empty() : Optional.of(g.leaseKeeper());
   }
 
+  /** This node's store, for tests of what the replicas leave in it. */
+  NodeStore store() {
+    return store;
+  }
+
   @Override
   public Optional<io.kvstore.server.watch.ChangeLog> changes(long shardId) {
     GroupReplica g = groups.get(shardId);

@@ -3,6 +3,7 @@ package io.kvstore.server.worker;
 import io.kvstore.server.cache.HotValueCache;
 import io.kvstore.server.transport.TransportStats;
 import io.kvstore.storage.NodeStore;
+import io.kvstore.storage.StoreException;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -91,6 +92,17 @@ public final class NodeMetrics {
     GaugeWithCallback.builder().name("kvstore_raft_log_entries")
         .help("Entries kept in the Raft logs of all local replicas (since their last compaction)")
         .callback(cb -> cb.call(groups.get().stream().mapToLong(GroupReplica::logEntries).sum()))
+        .register(r);
+    GaugeWithCallback.builder().name("kvstore_storage_open_snapshots")
+        .help("RocksDB snapshots open (shard snapshots pinned for followers, reads in progress); each keeps"
+            + " later versions alive through compactions")
+        .callback(cb -> {
+          try {
+            cb.call(store.openRocksSnapshots());
+          } catch (StoreException closed) {
+            // The node is stopping: no value.
+          }
+        })
         .register(r);
     counter(r, "kvstore_storage_synced_writes", "Synced (fsync) batch writes", () -> store.stats().syncedWrites());
     counter(r, "kvstore_storage_unsynced_writes", "Unsynced batch writes (applies)",
