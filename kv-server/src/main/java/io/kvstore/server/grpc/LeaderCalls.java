@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * What the Lease and Lock services share with each other (and, in spirit, with {@link KvService}): the
  * call's deadline and origin, forwarding to the shard's leader when this node's replica does not lead, and
- * answering on the service executor with the status {@link KvStatuses} maps a failure to.
+ * answering (on the thread that completes the result) with the status {@link KvStatuses} maps a failure to.
  *
  * <p>Thread-safe; never blocks.
  */

@@ -40,7 +40,6 @@ import io.kvstore.server.statemachine.SessionTable;
 import io.kvstore.storage.GroupStorage;
 import io.kvstore.storage.IncomingSnapshot;
 import io.kvstore.storage.KeyValue;
-import io.kvstore.storage.ShardSnapshot;
 import io.kvstore.storage.StoreBatch;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -100,7 +99,7 @@ public final class GroupReplica {
   /** Ticks left in which this new group's preferred leader campaigns while no leader is known. */
   private int eagerCampaignTicks;
   private Ready ready;
-  private long lastCompaction;
+  private final LogCompaction compaction;
   private boolean changed;
   private long readyApplied;
 
@@ -132,7 +131,7 @@ public final class GroupReplica {
     this.leaseKeeper = new LeaseKeeper(sm.leases(), System::nanoTime);
     this.changeLog = new ChangeLog(ChangeLog.DEFAULT_CAPACITY, storage.appliedIndex());
     this.applied = storage.appliedIndex();
-    this.lastCompaction = storage.firstIndex() - 1;
+    this.compaction = new LogCompaction(shardId, ctx, snapshots, storage.firstIndex() - 1);
     Config config = Config.builder(ctx.nodeId())
         .electionTick(ctx.options().electionTicks())
         .heartbeatTick(ctx.options().heartbeatTicks())
@@ -409,7 +408,7 @@ public final class GroupReplica {
     sm.loadCoordination(records);
     applied = snap.getIndex();
     changeLog.reset(applied);
-    lastCompaction = snap.getIndex();
+    compaction.installed(snap.getIndex());
     ctx.metrics().snapshotsInstalled.inc();
     // Whatever this replica proposed up to the snapshot is decided elsewhere; we cannot tell how.
     while (!inflight.isEmpty() && inflight.firstKey() <= snap.getIndex()) {
@@ -552,66 +551,9 @@ public final class GroupReplica {
       }
     }
     snapshots.reportFailures(raw);
-    if (snapshots.takeWanted()) {
-      prepareSnapshot();
-    } else if (compactionDue()) {
-      compactLog();
-    }
+    compaction.afterAdvance(raw, applied, role);
     refreshStatus();
     flushCompletions();
-  }
-
-  /**
-   * Whether to compact now: after {@code snapshotEntries} applied entries; a leader waits (up to four
-   * times that) while a follower is still catching up from the log, so it does not need a snapshot for
-   * a few missing entries.
-   */
-  private boolean compactionDue() {
-    long since = applied - lastCompaction;
-    long every = ctx.options().snapshotEntries();
-    if (since < every) {
-      return false;
-    }
-    if (role != Role.LEADER || since >= 4 * every) {
-      return true;
-    }
-    for (var e : raw.status().progress().entrySet()) {
-      var p = e.getValue();
-      if (e.getKey() != ctx.nodeId() && p.match() < applied && p.match() >= lastCompaction
-          && p.state() == io.kvstore.raft.ProgressView.State.REPLICATE) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * A follower needs a snapshot we do not hold: compacts the log up to the applied index and pins a view
-   * of the shard at exactly that point (one synced write), kept to stream to it: the core names the
-   * snapshot it sends by the log's compaction point, so the data must be that point's (Raft §7). The
-   * core's first MSG_SNAPSHOT to that follower failed (see {@link SnapshotTransfer#withData}); it retries
-   * with this point. Called after {@code advance}, so the core's applied index is ours.
-   */
-  private void prepareSnapshot() {
-    ShardSnapshot pinned =
-        snapshots.pin(() -> ctx.store().compactAndSnapshot(shardId, raw.snapshotMetadata(applied)));
-    lastCompaction = pinned.metadata().getIndex();
-    ctx.metrics().compactions.inc();
-  }
-
-  /**
-   * The regular compaction: the log up to the applied index, without a snapshot. Pinning one at every
-   * compaction kept a RocksDB snapshot alive per group at all times, and with snapshots spread over time
-   * every log entry, overwritten value and exactly-once record outlived its deletion into flushes and
-   * compactions (a quarter of a node's CPU under load). A pinned snapshot older than the new point could
-   * no longer be sent anyway (the core names snapshots by the compaction point), so it is released.
-   */
-  private void compactLog() {
-    SnapshotMetadata point = raw.snapshotMetadata(applied);
-    ctx.store().compactLog(shardId, point);
-    snapshots.release();
-    lastCompaction = point.getIndex();
-    ctx.metrics().compactions.inc();
   }
 
   void refreshStatus() {
