@@ -70,6 +70,9 @@ final class Follower {
       c.onAppended(tail);
     }
     c.log.commitTo(Math.min(m.getCommit(), lastNew));
+    if (m.getCommitOnly() && entries.isEmpty()) {
+      return; // accepted; see Message.commit_only
+    }
     c.send(resp.setIndex(lastNew));
   }
 

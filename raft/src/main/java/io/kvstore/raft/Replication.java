@@ -202,7 +202,10 @@ final class Replication {
             .setIndex(prev)
             .setLogTerm(prevTerm)
             .addAllEntries(entries)
-            .setCommit(c.log.committed));
+            .setCommit(c.log.committed)
+            // Only a commit notice to a follower we replicate to: its acknowledgement would tell us
+            // nothing (match is known, nothing is in flight for it). A probe must be answered.
+            .setCommitOnly(entries.isEmpty() && pr.state == ProgressView.State.REPLICATE));
     if (!entries.isEmpty() && pr.state == ProgressView.State.REPLICATE) {
       long last = entries.get(entries.size() - 1).getIndex();
       long bytes = 0;

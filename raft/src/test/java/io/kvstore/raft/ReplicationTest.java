@@ -157,6 +157,63 @@ class ReplicationTest {
     assertThat(appends.get()).isEqualTo(2);
   }
 
+  @Test
+  void followersLearnTheCommitIndexAtOnceAndAcknowledgeOnlyTheEntries() {
+    SimCluster sim = SimCluster.withLeader(17, 3, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    sim.settle(50);
+    Map<Long, Integer> acks = new HashMap<>();
+    AtomicInteger notices = new AtomicInteger();
+    sim.filter =
+        m -> {
+          if (m.getType() == MessageType.MSG_APPEND_RESP) {
+            acks.merge(m.getFrom(), 1, Integer::sum);
+          }
+          if (m.getType() == MessageType.MSG_APPEND && m.getCommitOnly()) {
+            assertThat(m.getEntriesCount()).isZero();
+            notices.incrementAndGet();
+          }
+          return m;
+        };
+    long index = leader.node.propose(new byte[] {5}).index();
+    // No ticks: the followers apply because the commit notice reaches them, not a heartbeat.
+    sim.deliverAll();
+    for (SimNode n : sim.nodes.values()) {
+      assertThat(n.appliedIndex).as("node %d applied", n.id).isGreaterThanOrEqualTo(index);
+    }
+    assertThat(notices.get()).isEqualTo(2);
+    // One acknowledgement per follower: the entry's. The commit notice is not answered.
+    assertThat(acks).hasSize(2).allSatisfy((from, n) -> assertThat(n).isEqualTo(1));
+  }
+
+  @Test
+  void aCommitNoticeThatDoesNotMatchTheFollowersLogIsRejectedAloud() {
+    SimCluster sim = SimCluster.withLeader(18, 3, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    sim.settle(50);
+    SimNode follower = sim.nodes.values().stream().filter(n -> n.id != leader.id).findFirst().orElseThrow();
+    long last = leader.core().log.lastIndex();
+    follower.node.step(
+        Message.newBuilder()
+            .setType(MessageType.MSG_APPEND)
+            .setFrom(leader.id)
+            .setTo(follower.id)
+            .setTerm(leader.core().term)
+            .setIndex(last + 5) // beyond the follower's log
+            .setLogTerm(leader.core().term)
+            .setCommit(last)
+            .setCommitOnly(true)
+            .build());
+    Ready rd = follower.node.ready();
+    assertThat(rd.persistedMessages())
+        .singleElement()
+        .satisfies(m -> {
+          assertThat(m.getType()).isEqualTo(MessageType.MSG_APPEND_RESP);
+          assertThat(m.getReject()).isTrue();
+        });
+    follower.node.advance(rd);
+  }
+
   static Message append(long from, long to, long term) {
     return Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom(from).setTo(to).setTerm(term).build();
   }
