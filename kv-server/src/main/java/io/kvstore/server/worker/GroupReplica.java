@@ -498,7 +498,11 @@ public final class GroupReplica {
     }
   }
 
-  /** After the apply batch was written: the cache learns the new values, callers their results. */
+  /**
+   * After the apply batch was written: the cache learns the new values, callers their results. The
+   * results are left in this group's completions for the worker to hand off with every other group's of
+   * the round ({@link #drainCompletionsTo}).
+   */
   void applied() {
     if (changed) {
       applied = readyApplied;
@@ -516,7 +520,6 @@ public final class GroupReplica {
     results.clear();
     reads.answered(ready.readStates());
     serveReads();
-    flushCompletions();
   }
 
   boolean dataChanged() {
@@ -813,6 +816,12 @@ public final class GroupReplica {
     List<Runnable> done = new ArrayList<>(completions);
     completions.clear();
     ctx.callbacks().execute(() -> done.forEach(Runnable::run));
+  }
+
+  /** Moves this group's pending completions to {@code into} (the worker runs a round's together). */
+  void drainCompletionsTo(List<Runnable> into) {
+    into.addAll(completions);
+    completions.clear();
   }
 
   private List<Map.Entry<byte[], byte[]>> systemRecords() {

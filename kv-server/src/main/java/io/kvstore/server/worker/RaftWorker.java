@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *       chunks;</li>
  *   <li>apply every group's committed entries into one batch (data, exactly-once records and applied
  *       index together), written without fsync (the log it comes from is synced); then update the
- *       hot-value cache, complete the writes and serve the reads that waited for it. This comes
+ *       hot-value cache, complete the writes and serve the reads that waited for it (the answers of
+ *       all groups leave together, a few callback-pool tasks per round). This comes
  *       <b>before</b> the round's fsync: a Ready's committed entries are committed on a quorum and
  *       already durable here (the core hands out only entries up to its stable index), so nothing they
  *       answer depends on this round's write, and a write's answer does not wait for the fsync of later
@@ -71,6 +72,8 @@ public final class RaftWorker {
   private static final Logger log = LoggerFactory.getLogger(RaftWorker.class);
   /** Most mailbox items handled in one round, so ticks and fsyncs keep their pace under a flood. */
   private static final int MAX_MAIL_PER_ROUND = 20_000;
+  /** Answers (completed writes and reads) run by one callback-pool task; see {@link #handOff}. */
+  private static final int ANSWERS_PER_TASK = 64;
 
   private record Inbound(GroupReplica group, Message message) {}
 
@@ -345,9 +348,12 @@ public final class RaftWorker {
       storeFailed(e);
       return false;
     }
+    List<Runnable> answers = new ArrayList<>();
     for (GroupReplica g : readies) {
       g.applied();
+      g.drainCompletionsTo(answers);
     }
+    handOff(answers);
     if (!changed.isEmpty()) {
       ctx.metrics().applyLatency.observe((System.nanoTime() - applyStart) / 1e9);
     }
@@ -411,6 +417,18 @@ public final class RaftWorker {
     }
     carried = more;
     return !more.isEmpty();
+  }
+
+  /**
+   * Runs a round's answers on the callback pool: one task per {@link #ANSWERS_PER_TASK} answers rather
+   * than one per group (each task is a wake-up of a pool thread, which cost more than the answers
+   * themselves at low concurrency), while a big round still spreads over several threads.
+   */
+  private void handOff(List<Runnable> answers) {
+    for (int from = 0; from < answers.size(); from += ANSWERS_PER_TASK) {
+      List<Runnable> part = answers.subList(from, Math.min(answers.size(), from + ANSWERS_PER_TASK));
+      ctx.callbacks().execute(() -> part.forEach(Runnable::run));
+    }
   }
 
   private void drainMailbox() {
