@@ -308,6 +308,81 @@ class KvStateMachineTest {
   }
 
   @Test
+  void aBusySessionRewritesItsHeaderOncePerIntervalNotOnEveryWrite() {
+    SessionTable table = new SessionTable(new SessionTable.Limits(10, 4, 60_000));
+    KvStateMachine m = new KvStateMachine(1, shard, table);
+    java.util.concurrent.atomic.AtomicInteger headers = new java.util.concurrent.atomic.AtomicInteger();
+    MemoryShard.Batch batch = shard.new Batch();
+    ShardWriter counting = new ShardWriter() {
+      @Override public void put(byte[] key, byte[] value) { batch.put(key, value); }
+      @Override public void delete(byte[] key) { batch.delete(key); }
+      @Override public void putSystem(byte[] key, byte[] value) {
+        if (key[0] == SessionTable.PREFIX) {
+          headers.incrementAndGet();
+        }
+        batch.putSystem(key, value);
+      }
+      @Override public void deleteSystem(byte[] key) { batch.deleteSystem(key); }
+    };
+    // 200 writes within 1,000 entries and 1 s: the header is written when the session starts only.
+    for (int seq = 1; seq <= 200; seq++) {
+      m.apply(seq, putAs(3, seq, "k", "v"), 500 + seq, counting);
+    }
+    assertThat(headers.get()).isEqualTo(1);
+    // The next write a second of entry time later, and one 1,000 entries later, rewrite it.
+    m.apply(201, putAs(3, 201, "k", "v"), 1_501, counting);
+    m.apply(1_201, putAs(3, 202, "k", "v"), 1_502, counting);
+    assertThat(headers.get()).isEqualTo(3);
+    batch.commit();
+    assertThat(table.lookup(3, 198)).isInstanceOf(SessionTable.Lookup.Superseded.class);
+    assertThat(table.lookup(3, 199)).isInstanceOf(SessionTable.Lookup.Duplicate.class);
+  }
+
+  @Test
+  void betweenHeaderWritesAReloadedTableDecidesLikeTheOriginal() {
+    // Room for 3 clients and 4 results each; headers fall behind the results between their rewrites.
+    SessionTable.Limits limits = new SessionTable.Limits(3, 4, 10_000);
+    SessionTable table = new SessionTable(limits);
+    KvStateMachine m = new KvStateMachine(1, shard, table);
+    MemoryShard.Batch batch = shard.new Batch();
+    long index = 0;
+    for (int round = 0; round < 30; round++) {
+      for (long client = 1; client <= 3; client++) {
+        // Client 1 writes least often, so it is the least recently written when a fourth client comes.
+        if (client == 1 && round > 2) {
+          continue;
+        }
+        index++;
+        m.apply(index, putAs(client, round + 1, "k" + client, "v"), 100 * index, batch);
+      }
+    }
+    batch.commit();
+    SessionTable reloaded = new SessionTable(limits);
+    reloaded.load(shard.systemRecords());
+    for (long client = 1; client <= 4; client++) {
+      for (long seq = 0; seq <= 32; seq++) {
+        assertThat(reloaded.lookup(client, seq)).as("client %d sequence %d", client, seq)
+            .isEqualTo(table.lookup(client, seq));
+      }
+    }
+    // A fourth client: both tables drop the same session, and expire the same ones later.
+    ShardWriter ignore = new MemoryShard().new Batch();
+    CommandResult r = new CommandResult.Put(io.kvstore.proto.v1.PutResponse.getDefaultInstance());
+    table.record(4, 1, r, index + 1, 100 * (index + 1), ignore);
+    reloaded.record(4, 1, r, index + 1, 100 * (index + 1), ignore);
+    table.expire(100 * index + 5_000, ignore);
+    reloaded.expire(100 * index + 5_000, ignore);
+    assertThat(reloaded.size()).isEqualTo(table.size());
+    for (long client = 1; client <= 4; client++) {
+      for (long seq = 0; seq <= 32; seq++) {
+        assertThat(reloaded.lookup(client, seq)).as("client %d sequence %d", client, seq)
+            .isEqualTo(table.lookup(client, seq));
+      }
+    }
+    assertThat(table.lookup(1, 1)).isInstanceOf(SessionTable.Lookup.Fresh.class); // dropped
+  }
+
+  @Test
   void aReloadedTableAnswersLikeTheOriginal() {
     apply(putAs(5, 1, "a", "1"));
     apply(putAs(5, 2, "a", "2"));
