@@ -80,6 +80,7 @@ public final class NodeStore implements AutoCloseable {
   private final WriteOptions noSyncWrite = new WriteOptions().setSync(false);
   private final LongAdder syncedWrites = new LongAdder();
   private final LongAdder unsyncedWrites = new LongAdder();
+  private final LongAdder recordsWritten = new LongAdder();
   private final LongAdder entriesAppended = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
   private volatile StoreException writeFailure;
@@ -354,6 +355,7 @@ public final class NodeStore implements AutoCloseable {
         (sync ? syncedWrites : unsyncedWrites).increment();
         entriesAppended.add(batch.entryCount());
         bytesWritten.add(batch.sizeBytes());
+        recordsWritten.add(batch.recordCount());
         batch.publish();
       } finally {
         exit();
@@ -560,7 +562,8 @@ public final class NodeStore implements AutoCloseable {
   }
 
   public StoreStats stats() {
-    return new StoreStats(syncedWrites.sum(), unsyncedWrites.sum(), entriesAppended.sum(), bytesWritten.sum());
+    return new StoreStats(syncedWrites.sum(), unsyncedWrites.sum(), entriesAppended.sum(), bytesWritten.sum(),
+        recordsWritten.sum());
   }
 
   public long nodeId() {

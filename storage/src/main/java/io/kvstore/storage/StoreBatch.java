@@ -278,6 +278,11 @@ public final class StoreBatch implements AutoCloseable {
     return entries;
   }
 
+  /** Number of records (puts, deletes, range deletions) added so far. */
+  public long recordCount() {
+    return batch.count();
+  }
+
   /** Number of groups this batch touches. */
   public int groupCount() {
     return pending.size();

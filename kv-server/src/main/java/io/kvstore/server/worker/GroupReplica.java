@@ -384,8 +384,12 @@ public final class GroupReplica {
     if (!ready.entries().isEmpty()) {
       batch.append(shardId, ready.entries());
     }
-    if (ready.hardState() != null) {
-      batch.setHardState(shardId, ready.hardState());
+    HardState hs = ready.hardState();
+    // Applying before persisting, this round's apply batch often wrote this very hard state already
+    // (see apply): a commit-only change needs no second record. One that must be synced is written
+    // here again, in the batch that is synced.
+    if (hs != null && (sync || !hs.equals(storage.hardState()))) {
+      batch.setHardState(shardId, hs);
     }
     return sync;
   }

@@ -107,6 +107,8 @@ public final class NodeMetrics {
     counter(r, "kvstore_storage_synced_writes", "Synced (fsync) batch writes", () -> store.stats().syncedWrites());
     counter(r, "kvstore_storage_unsynced_writes", "Unsynced batch writes (applies)",
         () -> store.stats().unsyncedWrites());
+    counter(r, "kvstore_storage_records_written", "Records (RocksDB memtable inserts) in the batches written",
+        () -> store.stats().recordsWritten());
     counter(r, "kvstore_cache_hits", "Hot-value cache hits", cache::hits);
     counter(r, "kvstore_cache_misses", "Hot-value cache misses", cache::misses);
     GaugeWithCallback.builder().name("kvstore_cache_hit_ratio").help("Hot-value cache hits over lookups since start")
