@@ -179,15 +179,14 @@ public final class SessionTable {
     byte[] encoded = ResultCodec.encode(result);
     s.results.put(sequence, encoded);
     writer.putSystem(resultKey(clientId, sequence), encoded);
-    long forgotten = 0;
     while (s.results.size() > limits.resultsPerClient()) {
-      forgotten = Math.max(forgotten, s.results.pollFirstEntry().getKey());
-      writer.deleteSystem(resultKey(clientId, forgotten));
+      // Forgotten: below the kept results of a full window, hence within superseded(s) from now on.
+      writer.deleteSystem(resultKey(clientId, s.results.pollFirstEntry().getKey()));
     }
     if (header) {
       // The only place a session's age and floor change (see the class comment).
       byAge.remove(s);
-      s.floor = Math.max(forgotten, superseded(s));
+      s.floor = superseded(s);
       s.lastIndex = index;
       s.lastMillis = Math.max(s.lastMillis, atMillis);
       byAge.add(s);

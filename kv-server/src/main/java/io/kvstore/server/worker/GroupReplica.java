@@ -96,8 +96,7 @@ public final class GroupReplica {
   /** Successful results of this round's applied entries: released only once the apply batch is written. */
   private final List<Proposal> results = new ArrayList<>();
   private long ticks;
-  /** Ticks left in which this new group's preferred leader campaigns while no leader is known. */
-  private int eagerCampaignTicks;
+  private final EagerCampaign eagerCampaign = new EagerCampaign();
   private Ready ready;
   private final LogCompaction compaction;
   private boolean changed;
@@ -314,7 +313,7 @@ public final class GroupReplica {
     }
     ticks++;
     raw.tick();
-    campaignIfPreferred();
+    eagerCampaign.onTick(raw, leaderId, role);
     for (long due : leaseKeeper.onTick(role == Role.LEADER ? term : 0)) {
       proposeExpiry(due);
     }
@@ -608,15 +607,11 @@ public final class GroupReplica {
   }
 
   /**
-   * This replica is the preferred leader of a group created just now (the first replica the ring placed):
-   * for the next {@code ticks} ticks, while no leader is known, it campaigns every other tick, well before
-   * any peer's election timeout. A new cluster's shards then start led by their ring-chosen replicas,
-   * spread over the nodes by weight, instead of by whichever node's timers fired first (one node of a
-   * fresh 1,000-shard cluster led 761); leader balancing only has the rest to do. Pre-vote makes a
-   * campaign that cannot win harmless. Before the worker starts, or on its loop thread.
+   * This replica is the preferred leader of a group created just now: it campaigns early for the next
+   * {@code ticks} ticks ({@link EagerCampaign}). Before the worker starts, or on its loop thread.
    */
   public void campaignEagerly(int ticks) {
-    eagerCampaignTicks = ticks;
+    eagerCampaign.arm(ticks);
   }
 
   /**
@@ -627,21 +622,6 @@ public final class GroupReplica {
    */
   public void deferCampaign(int ticks) {
     raw.deferCampaign(ticks);
-  }
-
-  private void campaignIfPreferred() {
-    if (eagerCampaignTicks <= 0) {
-      return;
-    }
-    if (leaderId != 0 || role == Role.LEADER) {
-      eagerCampaignTicks = 0;
-      return;
-    }
-    // Not while a real election of ours runs: starting over would only bump the term (a pre-vote
-    // round, which is what a follower or pre-candidate starts, bumps nothing).
-    if (eagerCampaignTicks-- % 2 == 0 && role != Role.CANDIDATE) {
-      raw.campaign();
-    }
   }
 
   /** Starts an election for this shard now (operators, tests); no effect on a leader. Loop thread only. */
@@ -673,23 +653,9 @@ public final class GroupReplica {
 
   // ---------------------------------------------------------------- membership changes (elastic membership)
 
-  /**
-   * Loop thread: the shard's membership as this replica sees it (on the leader with every member's match
-   * index). {@code deferred} explains why a step was not proposed, when it was not.
-   */
+  /** Loop thread: the shard's membership as this replica sees it ({@link MembershipSteps#view}). */
   ShardMembership membership(String deferred) {
-    Status s = raw.status();
-    ShardMembership.Builder b = ShardMembership.newBuilder()
-        .setLeaderNodeId(s.leader())
-        .setTerm(s.term())
-        .addAllVoters(s.membership().getVotersList())
-        .addAllLearners(s.membership().getLearnersList())
-        .setCommitIndex(s.commit())
-        .setConfCommitted(raw.latestConfIndex() <= s.commit())
-        .setLastIndex(s.lastIndex())
-        .setDeferred(deferred);
-    s.progress().forEach((node, p) -> b.putMatchIndex(node, p.match()));
-    return b.build();
+    return MembershipSteps.view(raw, deferred);
   }
 
   /**
@@ -707,26 +673,16 @@ public final class GroupReplica {
       throw new NotLeaderException(shardId, leaderHint());
     }
     ConfState cs = raw.status().membership();
-    boolean voter = cs.getVotersList().contains(node);
-    boolean learnerNow = cs.getLearnersList().contains(node);
-    ConfChangeType type = null;
-    switch (action) {
-      case ACTION_ADD_LEARNER -> type = voter || learnerNow ? null : ConfChangeType.CONF_CHANGE_ADD_LEARNER;
-      case ACTION_PROMOTE -> type = voter ? null : ConfChangeType.CONF_CHANGE_ADD_VOTER;
-      case ACTION_REMOVE -> type = voter || learnerNow ? ConfChangeType.CONF_CHANGE_REMOVE_NODE : null;
-      case ACTION_TRANSFER_LEADER -> {
-        if (!voter) {
-          return membership("node " + node + " is not a voter of shard " + shardId);
-        }
-        if (node != ctx.nodeId()) {
-          raw.transferLeader(node);
-        }
-        return membership("");
+    if (action == ChangeReplicasRequest.Action.ACTION_TRANSFER_LEADER) {
+      if (!cs.getVotersList().contains(node)) {
+        return membership("node " + node + " is not a voter of shard " + shardId);
       }
-      default -> {
-        return membership("");
+      if (node != ctx.nodeId()) {
+        raw.transferLeader(node);
       }
+      return membership("");
     }
+    ConfChangeType type = MembershipSteps.changeFor(action, cs, node);
     if (type == null) {
       return membership("");
     }
