@@ -153,6 +153,24 @@ class RequestValidationTest {
   }
 
   @Test
+  void unknownFieldsInsideNestedAndRepeatedMessagesAreNamedByTheirPath() {
+    UnknownFieldSet unknown = UnknownFieldSet.newBuilder()
+        .addField(99, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build();
+    StatusRuntimeException inHeader = failure(() -> kv.put(PutRequest.newBuilder()
+        .setHeader(RequestHeader.newBuilder().setUnknownFields(unknown))
+        .setKey(utf8("k")).setValue(utf8("v")).build()));
+    assertThat(code(inHeader)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(inHeader.getStatus().getDescription()).contains("field number 99 of header");
+
+    StatusRuntimeException inSecondEntry = failure(() -> kv.batchPut(BatchPutRequest.newBuilder()
+        .addKvs(KeyValue.newBuilder().setKey(utf8("a")).setValue(utf8("1")))
+        .addKvs(KeyValue.newBuilder().setKey(utf8("b")).setValue(utf8("2")).setUnknownFields(unknown))
+        .build()));
+    assertThat(code(inSecondEntry)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(inSecondEntry.getStatus().getDescription()).contains("field number 99 of kvs[1]");
+  }
+
+  @Test
   void wrongClusterIdIsAFailedPrecondition() {
     StatusRuntimeException e =
         failure(
