@@ -683,6 +683,7 @@ public final class KvClient implements AutoCloseable {
   /** Closes every channel and the retry scheduler. Calls in flight fail; later calls throw. */
   @Override
   public void close() {
+    shared.caller.close();
     shared.channels.close();
     shared.scheduler.shutdownNow();
   }

@@ -29,6 +29,7 @@ public final class KvClientBuilder {
   private Duration suspectFor = Duration.ofSeconds(2);
   private int maxWritesPerShard = Integer.MAX_VALUE;
   private Executor callbackExecutor;
+  private boolean commandStreams = true;
 
   KvClientBuilder() {}
 
@@ -138,6 +139,17 @@ public final class KvClientBuilder {
     return this;
   }
 
+  /**
+   * Whether Get, Put and Delete travel on one long-lived {@code KV.Commands} stream per node (default
+   * true; see {@code CommandStreams}) rather than as one unary RPC each. The answers are the same; the
+   * stream saves each call's HTTP/2 stream set-up, headers and trailers on both ends. Nodes that do not
+   * serve the stream get unary calls either way.
+   */
+  public KvClientBuilder commandStreams(boolean commandStreams) {
+    this.commandStreams = commandStreams;
+    return this;
+  }
+
   /** For {@link #callbackExecutor}: complete futures on the connection's I/O thread. */
   public static final Executor TRANSPORT_THREAD = ChannelPool.TRANSPORT_THREAD;
 
@@ -154,7 +166,7 @@ public final class KvClientBuilder {
     });
     ChannelPool channels = new ChannelPool(keepAliveTime, keepAliveTimeout, callbackExecutor);
     RouteCache routes = new RouteCache(System::nanoTime, suspectFor);
-    NodeCaller caller = new NodeCaller(channels, lb);
+    NodeCaller caller = new NodeCaller(channels, lb, commandStreams);
     long attemptNanos = attemptTimeout.toNanos();
     MapRefresher refresher = new MapRefresher(routes, caller, lb, seeds, attemptNanos);
     Retrier retrier = new Retrier(retryPolicy, scheduler, jitterSeed);

@@ -162,6 +162,7 @@ public final class Node implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private final MutableHandlerRegistry services = new MutableHandlerRegistry();
   private final PrometheusRegistry registry;
+  private final GrpcServerMetrics grpcMetrics;
   private final ExecutorService executor;
   /** Runs the gRPC calls that are not inline (see {@link InlineCalls}); grows like gRPC's own default. */
   private final ExecutorService callPool;
@@ -182,6 +183,7 @@ public final class Node implements AutoCloseable {
         daemonThreads("kv-service-" + config.nodeId() + "-"));
     this.callPool = Executors.newCachedThreadPool(daemonThreads("kv-grpc-" + config.nodeId() + "-"));
     this.registry = new PrometheusRegistry();
+    this.grpcMetrics = new GrpcServerMetrics(registry);
   }
 
   /** Starts a node with the real multi-Raft replicas; see {@link #start(NodeConfig, ReplicaHostFactory)}. */
@@ -240,7 +242,7 @@ public final class Node implements AutoCloseable {
             .addService(RequestParsing.strict(ProtoReflectionServiceV1.newInstance().bindService()))
             .fallbackHandlerRegistry(RequestParsing.strict(services))
             .intercept(new ForwardingMarker())
-            .intercept(new GrpcServerMetrics(registry))
+            .intercept(grpcMetrics)
             .build()
             .start();
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
@@ -311,7 +313,7 @@ public final class Node implements AutoCloseable {
             config.nodeId(), id -> map.node(id).map(n -> n.getAddress()).orElse(null));
     ShardReplicas replicas = replicaHost.replicas();
     services.addService(
-        new KvService(config.nodeId(), map, replicas, channels, executor, registry));
+        new KvService(config.nodeId(), map, replicas, channels, executor, registry, grpcMetrics));
     services.addService(new NodeInternalService(config.nodeId(), map, replicas, executor));
     services.addService(new LeaseService(config.nodeId(), map, replicas, channels, executor));
     services.addService(new LockService(config.nodeId(), map, replicas, channels, executor));

@@ -94,7 +94,8 @@ class ContractTest {
     assertThat(KVGrpc.getServiceDescriptor().getMethods())
         .extracting(m -> m.getBareMethodName())
         .containsExactlyInAnyOrder(
-            "Get", "Put", "Delete", "CompareAndSwap", "Txn", "Scan", "BatchGet", "BatchPut");
+            "Get", "Put", "Delete", "CompareAndSwap", "Txn", "Scan", "BatchGet", "BatchPut",
+            "Commands");
   }
 
   /**

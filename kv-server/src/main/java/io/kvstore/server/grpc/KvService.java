@@ -11,6 +11,7 @@ import io.kvstore.proto.v1.BatchGetRequest;
 import io.kvstore.proto.v1.BatchGetResponse;
 import io.kvstore.proto.v1.BatchPutRequest;
 import io.kvstore.proto.v1.BatchPutResponse;
+import io.kvstore.proto.v1.CommandBatch;
 import io.kvstore.proto.v1.CompareAndSwapRequest;
 import io.kvstore.proto.v1.CompareAndSwapResponse;
 import io.kvstore.proto.v1.Consistency;
@@ -23,6 +24,7 @@ import io.kvstore.proto.v1.KeyValue;
 import io.kvstore.proto.v1.PutRequest;
 import io.kvstore.proto.v1.PutResponse;
 import io.kvstore.proto.v1.ResponseHeader;
+import io.kvstore.proto.v1.ResultBatch;
 import io.kvstore.proto.v1.ScanRequest;
 import io.kvstore.proto.v1.ScanResponse;
 import io.kvstore.proto.v1.TxnRequest;
@@ -30,6 +32,7 @@ import io.kvstore.proto.v1.TxnResponse;
 import io.kvstore.server.cluster.LocalClusterMap;
 import io.kvstore.server.grpc.CrossShardScan.ShardPage;
 import io.kvstore.server.grpc.KvStatuses.Kind;
+import io.kvstore.server.metrics.GrpcServerMetrics;
 import io.kvstore.server.proto.NodeInternalGrpc;
 import io.kvstore.server.proto.ScanShardRequest;
 import io.kvstore.server.replica.Command;
@@ -80,14 +83,19 @@ public final class KvService extends KVGrpc.KVImplBase {
    * @param executor runs reads and answers; must not be a replica thread
    * @param registry where the forwarding counter is registered
    */
+  /** Commands of the command stream are counted as the unary calls they stand for. */
+  private final GrpcServerMetrics grpcMetrics;
+
   public KvService(
       long selfId,
       LocalClusterMap map,
       ShardReplicas replicas,
       PeerChannels channels,
       Executor executor,
-      PrometheusRegistry registry) {
+      PrometheusRegistry registry,
+      GrpcServerMetrics grpcMetrics) {
     this.selfId = selfId;
+    this.grpcMetrics = grpcMetrics;
     this.map = map;
     this.replicas = replicas;
     this.validator =
@@ -105,6 +113,12 @@ public final class KvService extends KVGrpc.KVImplBase {
       }
       return new Call(d, ForwardingMarker.forwardedBy() != 0);
     }
+  }
+
+  /** Many Get, Put and Delete calls on one stream: see {@link CommandStream}. */
+  @Override
+  public StreamObserver<CommandBatch> commands(StreamObserver<ResultBatch> out) {
+    return new CommandStream(this, (ServerCallStreamObserver<ResultBatch>) out, grpcMetrics);
   }
 
   @Override

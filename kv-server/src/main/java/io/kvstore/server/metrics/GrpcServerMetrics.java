@@ -3,6 +3,7 @@ package io.kvstore.server.metrics;
 import io.grpc.ForwardingServerCall.SimpleForwardingServerCall;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
@@ -21,7 +22,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>{@code kvstore_grpc_server_request_duration_seconds{method, code}}: from the call's start to its
  *       close, a classic histogram with buckets from 100 µs to 10 s.</li>
  * </ul>
- * Streams (the node-to-node Raft transport) are counted once, when they end.
+ * Streams (the node-to-node Raft transport) are counted once, when they end. A command of the
+ * {@code KV.Commands} stream is counted as the unary call it stands for ({@link #recordCommand}), so a
+ * dashboard of Get/Put/Delete rates and latencies reads the same whichever way clients send them.
  *
  * <p>Thread-safe; adds no blocking to the call path.
  */
@@ -74,6 +77,13 @@ public final class GrpcServerMetrics implements ServerInterceptor {
         super.onCancel();
       }
     };
+  }
+
+  /** One command of a command stream, answered: counted and timed as its unary method. */
+  public void recordCommand(MethodDescriptor<?, ?> unaryMethod, Status.Code code, long startNanos) {
+    String method = unaryMethod.getFullMethodName();
+    requests.labelValues(method, code.name()).inc();
+    latency.labelValues(method, code.name()).observe((System.nanoTime() - startNanos) / 1e9);
   }
 
   private void record(AtomicBoolean recorded, String method, Status.Code code, long start) {

@@ -1,5 +1,6 @@
 package io.kvstore.server.worker;
 
+import io.kvstore.client.batching.Burst;
 import io.kvstore.raft.proto.Message;
 import io.kvstore.server.replica.ShardUnavailableException;
 import io.kvstore.server.transport.RaftTransportClient;
@@ -427,7 +428,8 @@ public final class RaftWorker {
   private void handOff(List<Runnable> answers) {
     for (int from = 0; from < answers.size(); from += ANSWERS_PER_TASK) {
       List<Runnable> part = answers.subList(from, Math.min(answers.size(), from + ANSWERS_PER_TASK));
-      ctx.callbacks().execute(() -> part.forEach(Runnable::run));
+      // One burst: answers bound for one client's command stream leave in one message (Burst).
+      ctx.callbacks().execute(() -> Burst.run(() -> part.forEach(Runnable::run)));
     }
   }
 
