@@ -133,7 +133,7 @@ final class CommandStreams {
     private final Coalescer<Command> outbox = new Coalescer<>(1024, this::sendBatch, () -> {});
     private final ClientCallStreamObserver<CommandBatch> requests;
     private volatile RuntimeException broken;
-    private boolean halfClosed;
+    private volatile boolean halfClosed;
 
     Stream(String address) {
       this.address = address;
@@ -145,7 +145,8 @@ final class CommandStreams {
     long send(Command.Builder command, CompletableFuture<Result> answer) {
       long id = ids.incrementAndGet();
       waiting.put(id, answer);
-      RuntimeException b = broken;
+      RuntimeException b = broken != null ? broken : halfClosed
+          ? Status.UNAVAILABLE.withDescription("the client is closing").asRuntimeException() : null;
       if (b != null) { // broke before we were listed: fail (or leave to breakDown, whichever removes it)
         if (waiting.remove(id) != null) {
           answer.completeExceptionally(b);
@@ -174,6 +175,7 @@ final class CommandStreams {
     }
 
     synchronized void halfClose() {
+      streams.remove(address, this); // a later call opens a new stream (or learns the client is closed)
       if (!halfClosed && broken == null) {
         halfClosed = true;
         try {
