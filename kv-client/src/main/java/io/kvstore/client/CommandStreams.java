@@ -130,7 +130,8 @@ final class CommandStreams {
     private final String address;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, CompletableFuture<Result>> waiting = new ConcurrentHashMap<>();
-    private final Coalescer<Command> outbox = new Coalescer<>(1024, this::sendBatch, () -> {});
+    private final Coalescer<Command> outbox = new Coalescer<>(1024, 4 << 20, Command::getSerializedSize,
+        this::sendBatch, () -> {});
     private final ClientCallStreamObserver<CommandBatch> requests;
     private volatile RuntimeException broken;
     private volatile boolean halfClosed;

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 /**
  * Items from any thread, handed to a sink in batches, one batch at a time: what is added during a
@@ -23,16 +24,23 @@ public final class Coalescer<T> {
   /** Flush requests not yet served: only the thread that raises it from 0 drains (no request is lost). */
   private final AtomicInteger work = new AtomicInteger();
   private final int maxBatch;
+  private final long maxBytes;
+  private final ToIntFunction<T> sizeOf;
   private final Consumer<List<T>> sink;
   private final Runnable whenDrained;
 
   /**
    * @param maxBatch most items per batch
+   * @param maxBytes most bytes per batch by {@code sizeOf} (an item larger than that goes alone), so a
+   *     batch stays far below the transport's message limit however large its items are
    * @param sink sends one batch
    * @param whenDrained runs after every drain (e.g. to end a stream once nothing is left); may be a no-op
    */
-  public Coalescer(int maxBatch, Consumer<List<T>> sink, Runnable whenDrained) {
+  public Coalescer(int maxBatch, long maxBytes, ToIntFunction<T> sizeOf, Consumer<List<T>> sink,
+      Runnable whenDrained) {
     this.maxBatch = maxBatch;
+    this.maxBytes = maxBytes;
+    this.sizeOf = sizeOf;
     this.sink = sink;
     this.whenDrained = whenDrained;
   }
@@ -64,12 +72,16 @@ public final class Coalescer<T> {
     int missed = 1;
     do {
       List<T> batch = new ArrayList<>();
+      long bytes = 0;
       for (T item; (item = queue.poll()) != null; ) {
-        batch.add(item);
-        if (batch.size() >= maxBatch) {
+        int size = sizeOf.applyAsInt(item);
+        if (!batch.isEmpty() && (batch.size() >= maxBatch || bytes + size > maxBytes)) {
           sink.accept(batch);
           batch = new ArrayList<>();
+          bytes = 0;
         }
+        batch.add(item);
+        bytes += size;
       }
       if (!batch.isEmpty()) {
         sink.accept(batch);

@@ -13,7 +13,7 @@ class CoalescerTest {
   @Test
   void outsideABurstEachItemGoesAtOnceAndInsideOneTheyGoTogetherAtItsEnd() {
     List<List<Integer>> sent = new ArrayList<>();
-    Coalescer<Integer> c = new Coalescer<>(100, b -> sent.add(List.copyOf(b)), () -> {});
+    Coalescer<Integer> c = new Coalescer<>(100, 1 << 20, i -> 4, b -> sent.add(List.copyOf(b)), () -> {});
     c.add(1);
     assertThat(sent).containsExactly(List.of(1));
     Burst.run(() -> {
@@ -28,13 +28,22 @@ class CoalescerTest {
   @Test
   void aBurstSplitsItsItemsIntoBatchesOfAtMostTheLimit() {
     List<List<Integer>> sent = new ArrayList<>();
-    Coalescer<Integer> c = new Coalescer<>(3, b -> sent.add(List.copyOf(b)), () -> {});
+    Coalescer<Integer> c = new Coalescer<>(3, 1 << 20, i -> 4, b -> sent.add(List.copyOf(b)), () -> {});
     Burst.run(() -> {
       for (int i = 0; i < 7; i++) {
         c.add(i);
       }
     });
     assertThat(sent).containsExactly(List.of(0, 1, 2), List.of(3, 4, 5), List.of(6));
+  }
+
+  @Test
+  void aBatchStopsBeforeItsByteLimitAndAnItemLargerThanTheLimitGoesAlone() {
+    List<List<Integer>> sent = new ArrayList<>();
+    // Items are their own size in bytes; at most 100 bytes per batch.
+    Coalescer<Integer> c = new Coalescer<>(1000, 100, i -> i, b -> sent.add(List.copyOf(b)), () -> {});
+    Burst.run(() -> List.of(40, 50, 20, 500, 30, 60, 10).forEach(c::add));
+    assertThat(sent).containsExactly(List.of(40, 50), List.of(20), List.of(500), List.of(30, 60, 10));
   }
 
   @Test
@@ -45,7 +54,7 @@ class CoalescerTest {
     AtomicInteger overlaps = new AtomicInteger();
     AtomicInteger drained = new AtomicInteger();
     boolean[] seen = new boolean[threads * perThread];
-    Coalescer<Integer> c = new Coalescer<>(64, batch -> {
+    Coalescer<Integer> c = new Coalescer<>(64, 1 << 20, i -> 4, batch -> {
       if (inSink.incrementAndGet() != 1) {
         overlaps.incrementAndGet();
       }

@@ -32,13 +32,15 @@ import java.util.function.BiConsumer;
  * whose client vanished). Thread-safe.
  */
 final class CommandStream implements StreamObserver<CommandBatch> {
-  /** Results per message at most, so one message never grows past gRPC's limits. */
+  /** Results and bytes per message at most (a larger result goes alone), far below gRPC's limits. */
   private static final int MAX_RESULTS_PER_BATCH = 1024;
+  private static final long MAX_BYTES_PER_BATCH = 4 << 20;
 
   private final KvService kv;
   private final ServerCallStreamObserver<ResultBatch> out;
   private final GrpcServerMetrics metrics;
-  private final Coalescer<Result> answered = new Coalescer<>(MAX_RESULTS_PER_BATCH, this::emit, this::endIfDone);
+  private final Coalescer<Result> answered = new Coalescer<>(MAX_RESULTS_PER_BATCH, MAX_BYTES_PER_BATCH,
+      Result::getSerializedSize, this::emit, this::endIfDone);
   /** Commands received and not yet answered. */
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean halfClosed;

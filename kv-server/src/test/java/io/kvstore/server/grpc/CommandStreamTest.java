@@ -136,6 +136,30 @@ class CommandStreamTest {
   }
 
   @Test
+  void largeResultsAreSplitSoNoMessageOutgrowsTheClientsLimit() throws Exception {
+    cluster = new FakeCluster(dir, 1, id -> FakeCluster.allShards(), shard -> 1L);
+    // This stub keeps gRPC's default limit of 4 MiB per received message; 8 values of 900 KB answered
+    // in one message would be refused by it (RESOURCE_EXHAUSTED, and the stream lost).
+    Client c = open(1);
+    ByteString big = ByteString.copyFrom(new byte[900_000]);
+    Command[] puts = new Command[8];
+    Command[] gets = new Command[8];
+    for (int i = 0; i < 8; i++) {
+      puts[i] = Command.newBuilder().setId(100 + i)
+          .setPut(PutRequest.newBuilder().setKey(utf8("big" + i)).setValue(big)).build();
+      gets[i] = Command.newBuilder().setId(200 + i)
+          .setGet(GetRequest.newBuilder().setKey(utf8("big" + i))).build();
+    }
+    c.send(puts);
+    c.send(gets);
+    for (int i = 0; i < 8; i++) {
+      assertThat(c.results.get(100L + i).hasPut()).isTrue();
+      assertThat(c.results.get(200L + i).getGet().getKv().getValue()).isEqualTo(big);
+    }
+    assertThat(c.ended).isNotDone();
+  }
+
+  @Test
   void theJavaClientSendsItsCallsOnTheStreamAndEndsItCleanlyWhenClosed() throws Exception {
     cluster = new FakeCluster(dir, 1, id -> FakeCluster.allShards(), shard -> 1L);
     try (io.kvstore.client.KvClient client =
