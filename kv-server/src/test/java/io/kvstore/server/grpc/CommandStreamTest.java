@@ -42,7 +42,7 @@ class CommandStreamTest {
   }
 
   /** One stream: send batches, collect results by id, learn when (and how) the node ends it. */
-  private static final class Client implements StreamObserver<ResultBatch> {
+  static final class Client implements StreamObserver<ResultBatch> {
     final Map<Long, Result> results = new ConcurrentHashMap<>();
     final CompletableFuture<Status> ended = new CompletableFuture<>();
     volatile CountDownLatch expected = new CountDownLatch(0);

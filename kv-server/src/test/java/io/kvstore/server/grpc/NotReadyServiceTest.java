@@ -9,14 +9,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.kvstore.proto.v1.Command;
 import io.kvstore.proto.v1.CommandBatch;
 import io.kvstore.proto.v1.KVGrpc;
 import io.kvstore.proto.v1.PutRequest;
-import io.kvstore.proto.v1.ResultBatch;
 import java.net.InetSocketAddress;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,25 +49,12 @@ class NotReadyServiceTest {
 
   @Test
   void aCommandStreamIsEndedUnavailableWithoutWaitingForItsRequests() throws Exception {
-    CompletableFuture<Status> ended = new CompletableFuture<>();
-    StreamObserver<CommandBatch> requests = KVGrpc.newStub(channel).commands(new StreamObserver<ResultBatch>() {
-      @Override
-      public void onNext(ResultBatch value) {}
-
-      @Override
-      public void onError(Throwable t) {
-        ended.complete(Status.fromThrowable(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        ended.complete(Status.OK);
-      }
-    });
-    requests.onNext(CommandBatch.newBuilder().addCommands(Command.newBuilder().setId(1)
+    CommandStreamTest.Client c = new CommandStreamTest.Client();
+    c.requests = KVGrpc.newStub(channel).commands(c);
+    c.requests.onNext(CommandBatch.newBuilder().addCommands(Command.newBuilder().setId(1)
         .setPut(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")))).build());
     // No half-close: a stream never sends one while it is in use.
-    Status s = ended.get(10, TimeUnit.SECONDS);
+    Status s = c.ended.get(10, TimeUnit.SECONDS);
     assertThat(s.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(s.getDescription()).contains("node 1 is starting");
   }
