@@ -8,7 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
 import io.kvstore.client.batching.Burst;
 import io.kvstore.client.batching.Coalescer;
 import io.kvstore.proto.v1.Command;
@@ -126,7 +126,7 @@ final class CommandStreams {
   }
 
   /** One node's stream; replaced by a new one once it breaks. */
-  private final class Stream implements ClientResponseObserver<CommandBatch, ResultBatch> {
+  private final class Stream implements StreamObserver<ResultBatch> {
     private final String address;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, CompletableFuture<Result>> waiting = new ConcurrentHashMap<>();
@@ -186,9 +186,6 @@ final class CommandStreams {
         }
       }
     }
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<CommandBatch> requestStream) {}
 
     @Override
     public void onNext(ResultBatch batch) {

@@ -41,8 +41,7 @@ final class NodeCaller {
     balancer.onStart(address);
     return streams.<Resp>call(address, command, timeoutNanos)
         .whenComplete((r, e) -> balancer.onFinish(address))
-        .exceptionallyCompose(e -> e instanceof CommandStreams.Unsupported
-            || e.getCause() instanceof CommandStreams.Unsupported
+        .exceptionallyCompose(e -> unwrap(e) instanceof CommandStreams.Unsupported
             ? unaryCall(address, method, request, timeoutNanos) : CompletableFuture.failedFuture(unwrap(e)));
   }
 

@@ -24,11 +24,8 @@ public final class Burst {
     try {
       work.run();
     } finally {
-      OPEN.remove();
-      // Indexed: a flush may not add more (the burst is closed), but be robust if it does.
-      for (int i = 0; i < atEnd.size(); i++) {
-        atEnd.get(i).run();
-      }
+      OPEN.remove(); // closed first: what the flushes add goes at once
+      atEnd.forEach(Runnable::run);
     }
   }
 

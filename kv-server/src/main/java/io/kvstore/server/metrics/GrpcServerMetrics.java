@@ -81,15 +81,17 @@ public final class GrpcServerMetrics implements ServerInterceptor {
 
   /** One command of a command stream, answered: counted and timed as its unary method. */
   public void recordCommand(MethodDescriptor<?, ?> unaryMethod, Status.Code code, long startNanos) {
-    String method = unaryMethod.getFullMethodName();
-    requests.labelValues(method, code.name()).inc();
-    latency.labelValues(method, code.name()).observe((System.nanoTime() - startNanos) / 1e9);
+    observe(unaryMethod.getFullMethodName(), code, startNanos);
   }
 
   private void record(AtomicBoolean recorded, String method, Status.Code code, long start) {
     if (recorded.compareAndSet(false, true)) {
-      requests.labelValues(method, code.name()).inc();
-      latency.labelValues(method, code.name()).observe((System.nanoTime() - start) / 1e9);
+      observe(method, code, start);
     }
+  }
+
+  private void observe(String method, Status.Code code, long start) {
+    requests.labelValues(method, code.name()).inc();
+    latency.labelValues(method, code.name()).observe((System.nanoTime() - start) / 1e9);
   }
 }

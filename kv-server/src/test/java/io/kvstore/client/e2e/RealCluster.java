@@ -3,8 +3,6 @@ package io.kvstore.client.e2e;
 import io.kvstore.client.KvClient;
 import io.kvstore.client.KvClientBuilder;
 import io.kvstore.proto.v1.RaftRole;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.kvstore.server.Node;
 import io.kvstore.server.NodeConfig;
 import io.kvstore.server.replica.ReplicaOptions;
@@ -119,17 +117,7 @@ final class RealCluster implements AutoCloseable {
 
   /** Calls of {@code fullMethod} (e.g. "kvstore.v1.KV/Get") node {@code id} answered, any status. */
   long served(long id, String fullMethod) {
-    double total = 0;
-    for (MetricSnapshot s : nodes[(int) id].registry().scrape()) {
-      if (s instanceof CounterSnapshot c && c.getMetadata().getName().equals("kvstore_grpc_server_requests")) {
-        for (CounterSnapshot.CounterDataPointSnapshot p : c.getDataPoints()) {
-          if (fullMethod.equals(p.getLabels().get("method"))) {
-            total += p.getValue();
-          }
-        }
-      }
-    }
-    return (long) total;
+    return io.kvstore.server.metrics.ServedCalls.count(nodes[(int) id].registry(), fullMethod);
   }
 
   /** Waits (bounded) until {@code condition} holds. */

@@ -13,11 +13,9 @@ import io.kvstore.proto.v1.Consistency;
 import io.kvstore.proto.v1.GetResponse;
 import io.kvstore.proto.v1.PutRequest;
 import io.kvstore.proto.v1.RequestHeader;
+import io.kvstore.server.metrics.ServedCalls;
 import io.kvstore.server.replica.ReplicaOptions;
 import io.kvstore.server.statemachine.SessionTable;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,17 +142,7 @@ class ExactlyOnceWindowTest {
 
   /** The node's kvstore_grpc_server_requests_total for KV/CompareAndSwap, every status code. */
   private double casCallsServed(long node) {
-    double sum = 0;
-    for (MetricSnapshot m : cluster.node(node).registry().scrape()) {
-      if (m.getMetadata().getName().equals("kvstore_grpc_server_requests")) {
-        for (DataPointSnapshot p : m.getDataPoints()) {
-          if ("kvstore.v1.KV/CompareAndSwap".equals(p.getLabels().get("method"))) {
-            sum += ((CounterSnapshot.CounterDataPointSnapshot) p).getValue();
-          }
-        }
-      }
-    }
-    return sum;
+    return ServedCalls.count(cluster.node(node).registry(), "kvstore.v1.KV/CompareAndSwap");
   }
 
   private static PutRequest put(long client, long seq, String key) {

@@ -14,6 +14,9 @@ import io.kvstore.proto.v1.NotLeader;
 import io.kvstore.proto.v1.PutRequest;
 import io.kvstore.proto.v1.Result;
 import io.kvstore.proto.v1.ResultBatch;
+import io.kvstore.server.e2e.Await;
+import io.kvstore.server.metrics.ServedCalls;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -121,18 +124,7 @@ class CommandStreamTest {
   }
 
   private long served(String method, String code) {
-    double total = 0;
-    for (var snapshot : cluster.node(1).registry().scrape()) {
-      if (snapshot instanceof io.prometheus.metrics.model.snapshots.CounterSnapshot counter
-          && counter.getMetadata().getName().equals("kvstore_grpc_server_requests")) {
-        for (var p : counter.getDataPoints()) {
-          if (method.equals(p.getLabels().get("method")) && code.equals(p.getLabels().get("code"))) {
-            total += p.getValue();
-          }
-        }
-      }
-    }
-    return (long) total;
+    return ServedCalls.count(cluster.node(1).registry(), method, code);
   }
 
   @Test
@@ -171,10 +163,8 @@ class CommandStreamTest {
     assertThat(served("kvstore.v1.KV/Put", "OK")).isEqualTo(1);
     assertThat(served("kvstore.v1.KV/Get", "OK")).isEqualTo(1);
     // Closing half-closed the stream and the node ended it: not cancelled, and no grace period waited out.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (served("kvstore.v1.KV/Commands", "OK") == 0 && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
+    Await.until(Duration.ofSeconds(10), "the node counted the ended stream",
+        () -> served("kvstore.v1.KV/Commands", "OK") + served("kvstore.v1.KV/Commands", "CANCELLED") > 0);
     assertThat(served("kvstore.v1.KV/Commands", "OK")).isEqualTo(1);
     assertThat(served("kvstore.v1.KV/Commands", "CANCELLED")).isZero();
   }
