@@ -98,6 +98,18 @@ public final class MemoryStorage implements LogStorage {
     }
   }
 
+  /**
+   * Like {@link #persist}, but stores the hard state only when its term or vote changed, as a driver that
+   * does not store the commit index does ({@link Ready#hardState()}).
+   */
+  public void persistWithoutCommitIndex(Ready rd) {
+    HardState before = hardState;
+    persist(rd);
+    if (hardState.getTerm() == before.getTerm() && hardState.getVote() == before.getVote()) {
+      hardState = hardState.toBuilder().setCommit(before.getCommit()).build();
+    }
+  }
+
   /** Replaces the log by an empty one after {@code meta} (a snapshot received from the leader). */
   public void installSnapshot(SnapshotMetadata meta) {
     snapshot = meta;

@@ -84,14 +84,13 @@ class RaftCore {
     InitialState init = storage.initialState();
     HardState hs = init.hardState() == null ? HardState.getDefaultInstance() : init.hardState();
     SnapshotMetadata snap = storage.snapshotMetadata();
-    long commit = Math.max(hs.getCommit(), snap.getIndex());
+    long applied = Math.max(cfg.applied(), snap.getIndex());
+    // Only committed entries are applied, so the applied index is a commit index too: a driver may store
+    // the commit index lazily (Ready#hardState) and it restarts from whichever of the two is higher.
+    long commit = Math.max(hs.getCommit(), applied);
     if (commit > storage.lastIndex()) {
       throw new IllegalStateException(
           "storage is inconsistent: commit " + commit + " > last index " + storage.lastIndex());
-    }
-    long applied = Math.max(cfg.applied(), snap.getIndex());
-    if (applied > commit) {
-      throw new IllegalArgumentException("applied " + applied + " > commit " + commit);
     }
     this.log = new RaftLog(storage, commit, applied);
     ConfState base =

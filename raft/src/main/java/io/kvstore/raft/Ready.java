@@ -23,15 +23,16 @@ import java.util.List;
  *       install it: replace the state machine with the staged data, and make the log storage an empty log
  *       after it ({@code firstIndex = index + 1}); then append {@link #entries()}, first deleting every
  *       stored entry with an index at or above the first new entry's index; then store
- *       {@link #hardState()} if set.</li>
+ *       {@link #hardState()} if set. A hard state whose term and vote did not change (only its commit
+ *       index moved) need not be stored: the commit index is a cache of what a quorum decided, and on
+ *       restart the core takes the stored one or the applied index, whichever is higher (an applied entry
+ *       was committed), and learns the rest from the leader.</li>
  *   <li><b>Send {@link #persistedMessages()}</b>: votes, vote and append acknowledgements, which must not
  *       leave before what they promise is durable.</li>
  *   <li><b>Apply {@link #committedEntries()}</b> in order (they are all durable locally), and answer
  *       {@link #readStates()} once the applied index reaches each one's index. Since neither depends on
  *       this Ready's persistence, a driver may do this step before step 3 (Raft thesis §10.2.1: a leader
- *       then answers a write without waiting for the write of later entries); if it records its applied
- *       index durably, it must then record a commit index at least as high with it, since the core
- *       refuses to start with applied beyond commit.</li>
+ *       then answers a write without waiting for the write of later entries).</li>
  *   <li><b>Call {@link RawNode#advance(Ready)}</b>. From then on the core reads the new entries, snapshot
  *       and hard state back from {@link LogStorage}, so storage must show them.</li>
  * </ol>
@@ -88,7 +89,10 @@ public final class Ready {
     return softState;
   }
 
-  /** The term, vote and commit to persist if any changed since the previous Ready; null otherwise. */
+  /**
+   * The term, vote and commit if any changed since the previous Ready; null otherwise. Term and vote must
+   * be stored (synced, see {@link #mustSync()}); a change of the commit index alone may be skipped.
+   */
   public HardState hardState() {
     return hardState;
   }

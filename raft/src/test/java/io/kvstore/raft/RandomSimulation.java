@@ -72,6 +72,10 @@ final class RandomSimulation {
     sim.minDelay = 1;
     sim.maxDelay = 1 + rnd.nextInt(3);
     sim.crashInReadyRate = rnd.nextDouble() * 0.002;
+    // Even seeds restart from term and vote alone (commit recovered from the applied index), like the
+    // node's driver; odd ones store the commit index too. Decided by parity, not by rnd, so that the
+    // scenario of a recorded seed stays the same.
+    sim.storeCommitIndex = (seed & 1) == 1;
     double proposeRate = 0.1 + rnd.nextDouble() * 0.5;
     long nextId = voters + 1;
     long proposals = 0;

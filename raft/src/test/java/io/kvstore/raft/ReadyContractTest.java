@@ -100,4 +100,32 @@ class ReadyContractTest {
     Ready rd = again.ready();
     assertThat(rd.committedEntries()).extracting(e -> e.getIndex()).containsExactly(2L, 3L);
   }
+  @Test
+  void aRestartWithoutAStoredCommitIndexTakesTheAppliedIndexAsCommitted() {
+    MemoryStorage s = MemoryStorage.bootstrap(voters(1));
+    RawNode n = node(1, s);
+    n.campaign();
+    for (int i = 0; i < 3; i++) {
+      Ready rd = n.ready();
+      s.persistWithoutCommitIndex(rd);
+      n.advance(rd);
+      if (i == 0) {
+        n.propose(new byte[] {7});
+      }
+    }
+    assertThat(n.status().commit()).isEqualTo(3);
+    assertThat(s.hardState().getCommit()).as("commit-only changes are not stored").isEqualTo(1);
+    // Applied up to 3 before the restart: 3 is committed, and nothing is handed out a second time.
+    RawNode again = new RawNode(Config.builder(1).applied(3).build(), s);
+    assertThat(again.status().commit()).isEqualTo(3);
+    assertThat(again.status().applied()).isEqualTo(3);
+    again.campaign();
+    Ready rd = again.ready();
+    assertThat(rd.committedEntries()).isEmpty();
+    s.persistWithoutCommitIndex(rd);
+    again.advance(rd);
+    // Its new term's no-op (index 4) commits on top of what was recovered.
+    Ready next = again.ready();
+    assertThat(next.committedEntries()).extracting(e -> e.getIndex()).containsExactly(4L);
+  }
 }

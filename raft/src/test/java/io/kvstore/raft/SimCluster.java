@@ -47,6 +47,8 @@ final class SimCluster {
   boolean reportCrashes = true;
   /** Probability that a Ready is cut short by a crash (chaos runs only). */
   double crashInReadyRate;
+  /** Whether nodes store their commit index, or only term and vote (as the node's driver does). */
+  boolean storeCommitIndex = true;
   private final Set<Long> blocked = new HashSet<>();
   private final PriorityQueue<InFlight> inFlight = new PriorityQueue<>();
   private long seq;
@@ -407,7 +409,11 @@ final class SimCluster {
     if (rd.snapshot() != null) {
       install(n, rd.snapshot());
     }
-    n.storage.persist(rd);
+    if (storeCommitIndex) {
+      n.storage.persist(rd);
+    } else {
+      n.storage.persistWithoutCommitIndex(rd);
+    }
     for (Entry e : rd.entries()) {
       long prevTerm;
       try {

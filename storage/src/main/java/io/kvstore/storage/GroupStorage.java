@@ -356,8 +356,12 @@ public final class GroupStorage implements LogStorage {
     return term(index) == term;
   }
 
+  /**
+   * The highest index known committed from what is stored: the stored commit index or the applied index
+   * (only committed entries are applied; drivers may store the commit index lazily).
+   */
   long durableCommit() {
-    return hardState.getCommit();
+    return Math.max(hardState.getCommit(), applied.getIndex());
   }
 
   long rawLastIndex() {

@@ -384,10 +384,11 @@ public final class GroupReplica {
       batch.append(shardId, ready.entries());
     }
     HardState hs = ready.hardState();
-    // Applying before persisting, this round's apply batch often wrote this very hard state already
-    // (see apply): a commit-only change needs no second record. One that must be synced is written
-    // here again, in the batch that is synced.
-    if (hs != null && (sync || !hs.equals(storage.hardState()))) {
+    // Only a new term or vote is stored: the commit index moves every round and is recovered without
+    // being stored (the applied index stands in for it on restart, see Ready#hardState), which saves a
+    // record per group per round (each a memtable insert and WAL bytes on every replica).
+    HardState stored = storage.hardState();
+    if (hs != null && (hs.getTerm() != stored.getTerm() || hs.getVote() != stored.getVote())) {
       batch.setHardState(shardId, hs);
     }
     return sync;
@@ -461,15 +462,6 @@ public final class GroupReplica {
     }
     Entry last = entries.get(entries.size() - 1);
     batch.setApplied(shardId, last.getIndex(), last.getTerm());
-    // The worker writes this batch before the Ready's hard state (it applies before it persists, see
-    // RaftWorker): so that the stored commit index never trails the stored applied index (the core refuses
-    // to start with applied > commit), the batch carries a hard state committed up to what it applies.
-    // Those entries are committed (Raft §5.4.2), so this records nothing that is not already true.
-    HardState durable = storage.hardState();
-    if (durable.getCommit() < last.getIndex()) {
-      HardState next = ready.hardState() != null ? ready.hardState() : durable;
-      batch.setHardState(shardId, next.toBuilder().setCommit(last.getIndex()).build());
-    }
     readyApplied = last.getIndex();
     changed = true;
     return true;

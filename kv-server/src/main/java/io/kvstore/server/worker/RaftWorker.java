@@ -46,9 +46,8 @@ import org.slf4j.LoggerFactory;
  *       answer depends on this round's write, and a write's answer does not wait for the fsync of later
  *       entries (one fsync less per write on the leader). The answer may then reach the client before a
  *       follower applied the entry: a STALE read on a follower may not show a write just acknowledged,
- *       as STALE promises. The apply batch carries the commit index of what it applies
- *       ({@code GroupReplica.apply}), so a crash between the two writes never leaves the stored applied
- *       index ahead of the stored commit index;</li>
+ *       as STALE promises. The commit index itself is not stored (only term and vote are): a restart
+ *       recovers it from the applied index ({@code Ready#hardState});</li>
  *   <li>install complete snapshots; <b>one</b> storage batch with every group's entries and hard state,
  *       written with <b>one</b> fsync (group commit) when any group needs it;</li>
  *   <li>send the messages that had to wait for that fsync (votes, append acknowledgements: Raft §5.1);</li>
