@@ -81,38 +81,39 @@ class ReadyContractTest {
     assertThat(leader.node.status().progress()).hasSize(3);
   }
 
-  @Test
-  void aRestartHandsOutCommittedEntriesAfterTheAppliedIndexAgain() {
-    MemoryStorage s = MemoryStorage.bootstrap(voters(1));
+  /**
+   * A single voter elected, its no-op (index 2) and one write (index 3) committed and applied; each Ready
+   * persisted by {@code persist}.
+   */
+  private static RawNode leaderWithOneWrite(MemoryStorage s, java.util.function.Consumer<Ready> persist) {
     RawNode n = node(1, s);
     n.campaign();
     for (int i = 0; i < 3; i++) {
       Ready rd = n.ready();
-      s.persist(rd);
+      persist.accept(rd);
       n.advance(rd);
       if (i == 0) {
         n.propose(new byte[] {7});
       }
     }
+    return n;
+  }
+
+  @Test
+  void aRestartHandsOutCommittedEntriesAfterTheAppliedIndexAgain() {
+    MemoryStorage s = MemoryStorage.bootstrap(voters(1));
+    leaderWithOneWrite(s, s::persist);
     long commit = s.hardState().getCommit();
     assertThat(commit).isEqualTo(3);
     RawNode again = new RawNode(Config.builder(1).applied(1).build(), s);
     Ready rd = again.ready();
     assertThat(rd.committedEntries()).extracting(e -> e.getIndex()).containsExactly(2L, 3L);
   }
+
   @Test
   void aRestartWithoutAStoredCommitIndexTakesTheAppliedIndexAsCommitted() {
     MemoryStorage s = MemoryStorage.bootstrap(voters(1));
-    RawNode n = node(1, s);
-    n.campaign();
-    for (int i = 0; i < 3; i++) {
-      Ready rd = n.ready();
-      s.persistWithoutCommitIndex(rd);
-      n.advance(rd);
-      if (i == 0) {
-        n.propose(new byte[] {7});
-      }
-    }
+    RawNode n = leaderWithOneWrite(s, s::persistWithoutCommitIndex);
     assertThat(n.status().commit()).isEqualTo(3);
     assertThat(s.hardState().getCommit()).as("commit-only changes are not stored").isEqualTo(1);
     // Applied up to 3 before the restart: 3 is committed, and nothing is handed out a second time.

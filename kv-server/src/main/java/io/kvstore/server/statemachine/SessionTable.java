@@ -5,8 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -103,7 +101,7 @@ public final class SessionTable {
     long lastMillis;
     /** Loaded from a record with inline results: they are not yet in records of their own. */
     boolean inline;
-    final NavigableMap<Long, byte[]> results = new TreeMap<>();
+    final ResultWindow results = new ResultWindow();
 
     Session(long clientId) {
       this.clientId = clientId;
@@ -129,7 +127,7 @@ public final class SessionTable {
     if (s == null) {
       return FRESH;
     }
-    if (s.results.isEmpty() || sequence > s.results.lastKey()) {
+    if (s.results.isEmpty() || sequence > s.results.lastSequence()) {
       // The common case, a client's next write: above every result kept, so only the header's floor
       // can supersede it (a tree lookup that misses was 3% of a node's CPU under write load).
       return sequence > s.floor ? FRESH : new Lookup.Superseded(s.floor, limits.resultsPerClient());
@@ -151,7 +149,7 @@ public final class SessionTable {
    */
   private long superseded(Session s) {
     if (s.results.size() >= limits.resultsPerClient()) {
-      return Math.max(s.floor, s.results.firstKey() - 1);
+      return Math.max(s.floor, s.results.firstSequence() - 1);
     }
     return s.floor;
   }
@@ -171,8 +169,8 @@ public final class SessionTable {
           || atMillis - s.lastMillis >= HEADER_EVERY_MILLIS;
     }
     if (s.inline) {
-      for (Map.Entry<Long, byte[]> e : s.results.entrySet()) {
-        writer.putSystem(resultKey(clientId, e.getKey()), e.getValue());
+      for (int i = 0; i < s.results.size(); i++) {
+        writer.putSystem(resultKey(clientId, s.results.sequenceAt(i)), s.results.resultAt(i));
       }
       s.inline = false;
     }
@@ -181,7 +179,7 @@ public final class SessionTable {
     writer.putSystem(resultKey(clientId, sequence), encoded);
     while (s.results.size() > limits.resultsPerClient()) {
       // Forgotten: below the kept results of a full window, hence within superseded(s) from now on.
-      writer.deleteSystem(resultKey(clientId, s.results.pollFirstEntry().getKey()));
+      writer.deleteSystem(resultKey(clientId, s.results.removeFirst()));
     }
     if (header) {
       // The only place a session's age and floor change (see the class comment).
@@ -235,8 +233,8 @@ public final class SessionTable {
   private void drop(Session s, ShardWriter writer) {
     byAge.remove(s);
     sessions.remove(s.clientId);
-    for (long sequence : s.results.keySet()) {
-      writer.deleteSystem(resultKey(s.clientId, sequence));
+    for (int i = 0; i < s.results.size(); i++) {
+      writer.deleteSystem(resultKey(s.clientId, s.results.sequenceAt(i)));
     }
     writer.deleteSystem(key(s.clientId));
   }

@@ -100,7 +100,7 @@ class ProcessClusterTest {
   private String logOf(long id) {
     try {
       List<String> lines = Files.readAllLines(dir.resolve("node-" + id).resolve("node.log"));
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
     } catch (IOException e) {
       return "(no log: " + e + ")";
     }
@@ -176,7 +176,13 @@ class ProcessClusterTest {
               .setValue(ByteString.copyFromUtf8("v" + i))
               .build();
       long via = 1 + i % 2;
-      Await.value(WAIT, () -> kv.get(via).withDeadlineAfter(5, TimeUnit.SECONDS).put(put));
+      try {
+        Await.value(WAIT, () -> kv.get(via).withDeadlineAfter(5, TimeUnit.SECONDS).put(put));
+      } catch (RuntimeException | AssertionError e) {
+        // What the nodes said is the only account of why a shard stayed without a leader.
+        throw new AssertionError("write " + i + " through node " + via + " failed; node 1 log:\n" + logOf(1)
+            + "\nnode 2 log:\n" + logOf(2), e);
+      }
       acknowledged.put(key, "v" + i);
     }
     long t2 = System.nanoTime();
