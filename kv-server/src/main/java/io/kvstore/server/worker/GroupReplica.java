@@ -387,9 +387,11 @@ public final class GroupReplica {
     // Only a new term or vote is stored: the commit index moves every round and is recovered without
     // being stored (the applied index stands in for it on restart, see Ready#hardState), which saves a
     // record per group per round (each a memtable insert and WAL bytes on every replica).
-    HardState stored = storage.hardState();
-    if (hs != null && (hs.getTerm() != stored.getTerm() || hs.getVote() != stored.getVote())) {
-      batch.setHardState(shardId, hs);
+    if (hs != null) {
+      HardState stored = storage.hardState();
+      if (hs.getTerm() != stored.getTerm() || hs.getVote() != stored.getVote()) {
+        batch.setHardState(shardId, hs);
+      }
     }
     return sync;
   }
