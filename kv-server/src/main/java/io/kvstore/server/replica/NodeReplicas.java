@@ -17,6 +17,7 @@ import io.kvstore.server.transport.RaftTransportClient;
 import io.kvstore.server.transport.RaftTransportService;
 import io.kvstore.server.transport.TransportStats;
 import io.kvstore.server.worker.GroupReplica;
+import io.kvstore.server.worker.LogRetention;
 import io.kvstore.server.worker.NodeMetrics;
 import io.kvstore.server.worker.RaftWorker;
 import io.kvstore.server.worker.WorkerContext;
@@ -128,7 +129,7 @@ public final class NodeReplicas implements ShardReplicas, AutoCloseable {
     });
     NodeMetrics metrics = new NodeMetrics(registry, groups::values, store, cache, transportStats);
     WorkerContext ctx = new WorkerContext(nodeId, options, store, cache, metrics, callbacks, lockWaiters,
-        snapshotBandwidth);
+        snapshotBandwidth, LogRetention.forMemtable(options.storage().memtableBytes()));
     // Half an election timeout (at least 3 ticks): the woken followers then wait a full one of their own.
     this.silenceMillis = options.tick().toMillis() * Math.max(3, options.electionTicks() / 2);
     this.silence = new PeerSilence(TimeUnit.MILLISECONDS.toNanos(silenceMillis), System.nanoTime());

@@ -5,6 +5,7 @@ import io.kvstore.raft.RawNode;
 import io.kvstore.raft.Role;
 import io.kvstore.raft.proto.SnapshotMetadata;
 import io.kvstore.storage.ShardSnapshot;
+import io.kvstore.storage.StoreBatch;
 
 /**
  * When one replica compacts its Raft log (Raft §7), and how: the regular compaction pins nothing; a
@@ -18,43 +19,88 @@ final class LogCompaction {
   private final long shardId;
   private final WorkerContext ctx;
   private final SnapshotTransfer snapshots;
+  /** This group's share of the node's applied, uncompacted log (see {@link LogRetention}). */
+  private final LogRetention.Account retained;
   /** The log's compaction point: entries up to it are gone. */
   private long compactedTo;
+  /** The compaction point added to this round's batch ({@link #addTo}), 0 when none. */
+  private long staged;
 
   LogCompaction(long shardId, WorkerContext ctx, SnapshotTransfer snapshots, long compactedTo) {
     this.shardId = shardId;
     this.ctx = ctx;
     this.snapshots = snapshots;
     this.compactedTo = compactedTo;
+    this.retained = ctx.logRetention().open();
+  }
+
+  /** Entries of {@code bytes} bytes (serialized) were applied: they count against the node's budget. */
+  void applied(long bytes) {
+    retained.applied(bytes);
   }
 
   /** A snapshot was installed: the log now starts after it. */
   void installed(long index) {
     compactedTo = index;
+    retained.compacted();
+  }
+
+  /** The group is gone from this node: its log no longer counts. */
+  void close() {
+    retained.close();
   }
 
   /**
-   * After {@code advance} (so the core's applied index is {@code applied}): pins the snapshot a follower
-   * asked for, or compacts the log when it is due.
+   * Step 3 of a round ({@code persist}): adds the regular compaction to the round's synced batch when it
+   * is due, up to {@code coreApplied}, the index the core knows as applied (that of the previous round's
+   * {@code advance}; the core names snapshots only up to it). It then costs no write and no fsync of its
+   * own (it used to be one synced write per compaction, on the loop thread). No snapshot is pinned, and
+   * the membership stored with the applied index is left alone: only a pinned snapshot reads it, and
+   * {@link #pinSnapshot} sets it. A pinned snapshot older than the new point could no longer be sent (the
+   * core names snapshots by the compaction point), so it is released once the batch is written.
+   *
+   * @return whether a compaction was added: the batch must then be written with SYNC (the applied state
+   *     it depends on must be on disk before the entries it replaces are gone)
    */
-  void afterAdvance(RawNode raw, long applied, Role role) {
+  boolean addTo(StoreBatch batch, RawNode raw, long coreApplied, Role role) {
+    if (coreApplied < ctx.store().group(shardId).firstIndex() || !due(raw, coreApplied, role)) {
+      return false;
+    }
+    SnapshotMetadata point = raw.snapshotMetadata(coreApplied);
+    batch.compactLog(shardId, point);
+    staged = point.getIndex();
+    return true;
+  }
+
+  /**
+   * After {@code advance} (so the core's applied index is {@code applied}): counts the compaction the
+   * round's batch carried, and pins the snapshot a follower asked for.
+   */
+  void afterAdvance(RawNode raw, long applied) {
+    if (staged > 0) {
+      snapshots.release();
+      compacted(staged);
+      staged = 0;
+    }
     if (snapshots.takeWanted()) {
       pinSnapshot(raw, applied);
-    } else if (due(raw, applied, role)) {
-      compact(raw, applied);
     }
   }
 
   /**
-   * Whether to compact now: after {@code snapshotEntries} applied entries; a leader waits (up to four
-   * times that) while a follower is still catching up from the log, so it does not need a snapshot for
-   * a few missing entries.
+   * Whether to compact now: after {@code snapshotEntries} applied entries, or sooner when the node holds
+   * more applied log than its budget and this group its share of it ({@link LogRetention}); a leader
+   * waits (up to four times that many entries) while a follower is still catching up from the log, so it
+   * does not need a snapshot for a few missing entries.
    */
   private boolean due(RawNode raw, long applied, Role role) {
     long since = applied - compactedTo;
     long every = ctx.options().snapshotEntries();
     if (since < every) {
-      return false;
+      if (!retained.compactEarly(since)) {
+        return false;
+      }
+      every = Math.min(since, every);
     }
     if (role != Role.LEADER || since >= 4 * every) {
       return true;
@@ -82,20 +128,9 @@ final class LogCompaction {
     compacted(pinned.metadata().getIndex());
   }
 
-  /**
-   * The regular compaction: the log up to the applied index, without a snapshot. A pinned snapshot older
-   * than the new point could no longer be sent (the core names snapshots by the compaction point), so it
-   * is released.
-   */
-  private void compact(RawNode raw, long applied) {
-    SnapshotMetadata point = raw.snapshotMetadata(applied);
-    ctx.store().compactLog(shardId, point);
-    snapshots.release();
-    compacted(point.getIndex());
-  }
-
   private void compacted(long index) {
     compactedTo = index;
+    retained.compacted();
     ctx.metrics().compactions.inc();
   }
 }

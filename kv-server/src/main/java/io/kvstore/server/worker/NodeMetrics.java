@@ -71,7 +71,7 @@ public final class NodeMetrics {
     snapshotsInstalled = Counter.builder().name("kvstore_raft_snapshots_installed")
         .help("Snapshots received from a leader and installed").register(r);
     compactions = Counter.builder().name("kvstore_raft_log_compactions")
-        .help("Log compactions (each with a snapshot of the shard taken for lagging followers)").register(r);
+        .help("Log compactions (a snapshot of the shard is pinned only when a follower needs one)").register(r);
     readsServed = Counter.builder().name("kvstore_reads")
         .help("Reads served by consistency").labelNames("consistency").register(r);
 

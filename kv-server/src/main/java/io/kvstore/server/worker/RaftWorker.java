@@ -48,11 +48,13 @@ import org.slf4j.LoggerFactory;
  *       follower applied the entry: a STALE read on a follower may not show a write just acknowledged,
  *       as STALE promises. The commit index itself is not stored (only term and vote are): a restart
  *       recovers it from the applied index ({@code Ready#hardState});</li>
- *   <li>install complete snapshots; <b>one</b> storage batch with every group's entries and hard state,
- *       written with <b>one</b> fsync (group commit) when any group needs it;</li>
+ *   <li>install complete snapshots; <b>one</b> storage batch with every group's entries, hard state and
+ *       due log compaction ({@link LogCompaction}, sooner when the node holds more applied log than its
+ *       {@link LogRetention} budget), written with <b>one</b> fsync (group commit) when any group needs
+ *       it;</li>
  *   <li>send the messages that had to wait for that fsync (votes, append acknowledgements: Raft §5.1);</li>
- *   <li>{@code advance} every group; a group that applied {@code snapshotEntries} entries since its last
- *       compaction compacts its log and pins a snapshot of its shard (its own synced write, rare).</li>
+ *   <li>{@code advance} every group; a group whose follower needs a snapshot it does not hold pins one
+ *       (its own synced write, rare).</li>
  * </ol>
  * A round without a tick visits only the groups that got mail or still had a Ready (see {@code touched}).
  * The loop sleeps until the next tick or until the mailbox gets work, unless a group already has its next

@@ -13,6 +13,7 @@ import java.util.concurrent.Executor;
  *     a worker loop
  * @param lockWaiters callers blocked in Lock.Acquire on this node, told of hand-offs after apply
  * @param snapshotBandwidth the node's budget of snapshot bytes per second (replica moves, lagging followers)
+ * @param logRetention the node's applied, uncompacted Raft log against its budget (when groups compact early)
  */
 public record WorkerContext(
     long nodeId,
@@ -22,4 +23,5 @@ public record WorkerContext(
     NodeMetrics metrics,
     Executor callbacks,
     LockWaiters lockWaiters,
-    SnapshotBandwidth snapshotBandwidth) {}
+    SnapshotBandwidth snapshotBandwidth,
+    LogRetention logRetention) {}

@@ -3,29 +3,19 @@ package io.kvstore.server.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.util.MutableHandlerRegistry;
-import io.kvstore.proto.v1.ClusterMap;
-import io.kvstore.proto.v1.Node;
 import io.kvstore.proto.v1.PutRequest;
-import io.kvstore.proto.v1.RaftRole;
-import io.kvstore.proto.v1.Replica;
-import io.kvstore.proto.v1.Shard;
 import io.kvstore.server.replica.Command;
 import io.kvstore.server.replica.CommandResult;
 import io.kvstore.server.replica.NodeReplicas;
 import io.kvstore.server.replica.ReplicaOptions;
 import io.kvstore.storage.StorageOptions;
 import io.kvstore.storage.StoreStats;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,26 +31,10 @@ class GroupCommitTest {
   @Test
   void sixtyFourActiveShardsShareOneFsyncPerRound() throws Exception {
     int shards = 64;
-    MutableHandlerRegistry registry = new MutableHandlerRegistry();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .fallbackHandlerRegistry(registry).build().start();
-    ClusterMap.Builder map = ClusterMap.newBuilder().setClusterId("c").setEpoch(1)
-        .addNodes(Node.newBuilder().setId(1).setAddress("127.0.0.1:" + server.getPort()));
-    for (int s = 1; s <= shards; s++) {
-      map.addShards(Shard.newBuilder().setId(s).addReplicas(Replica.newBuilder().setNodeId(1)));
-    }
     ReplicaOptions options = ReplicaOptions.defaults().withTick(Duration.ofMillis(20))
         .withStorage(StorageOptions.small());
-    try (NodeReplicas node = NodeReplicas.start(1, "c", dir, map.build(), options, null)) {
-      registry.addService(node.transportService());
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      for (int s = 1; s <= shards; s++) {
-        long id = s;
-        while (node.status(id).get().getRole() != RaftRole.RAFT_ROLE_LEADER) {
-          assertThat(System.nanoTime() - deadline).as("shard %d elects itself", id).isNegative();
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-      }
+    try (SingleReplicaNode single = new SingleReplicaNode(dir, shards, options)) {
+      NodeReplicas node = single.node();
       int rounds = 20;
       StoreStats before = node.storeStats();
       for (int r = 0; r < rounds; r++) {
@@ -85,8 +59,6 @@ class GroupCommitTest {
       double perWrite = (double) records / (shards * rounds);
       System.out.printf("records written: %d (%.2f per write)%n", records, perWrite);
       assertThat(perWrite).isLessThanOrEqualTo(3.2);
-    } finally {
-      server.shutdownNow();
     }
   }
 }
