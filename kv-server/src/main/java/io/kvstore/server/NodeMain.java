@@ -166,7 +166,8 @@ public final class NodeMain implements Callable<Integer> {
   @Option(
       names = "--snapshot-entries",
       defaultValue = "10000",
-      description = "Compact a shard's log after this many applied entries (default: ${DEFAULT-VALUE}).")
+      description = "Compact a shard's log after this many applied entries, or sooner while the node holds "
+          + "more applied log than half a log memtable (default: ${DEFAULT-VALUE}).")
   long snapshotEntries;
 
   @Option(

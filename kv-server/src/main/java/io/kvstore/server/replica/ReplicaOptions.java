@@ -17,8 +17,9 @@ import java.util.Objects;
  *     i mod n, in ascending shard id order) and does one synced storage write per round
  * @param maxPendingProposals per shard: proposals queued or in flight (proposed, not yet applied) before
  *     {@link ProposalQueueFullException}
- * @param snapshotEntries a group's log is compacted (and a snapshot of its shard taken for lagging
- *     followers) once this many entries were applied since the previous compaction
+ * @param snapshotEntries a group's log is compacted once this many entries were applied since the
+ *     previous compaction, or sooner while the node holds more applied log than its budget (half a log
+ *     memtable, {@code worker/LogRetention}); a snapshot is pinned only when a follower needs one
  * @param readTimeoutTicks a ReadIndex request not answered within this many ticks fails with
  *     {@link ShardUnavailableException} (Raft drops read requests silently when leadership changes)
  * @param leaseReads serve CONSISTENCY_LEASE reads from the leader lease (Raft thesis §6.4.1; assumes clock
