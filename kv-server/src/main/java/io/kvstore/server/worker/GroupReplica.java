@@ -101,8 +101,6 @@ public final class GroupReplica {
   private final LogCompaction compaction;
   private boolean changed;
   private long readyApplied;
-  /** The applied index as the core knows it: {@code applied} as of the last {@code advance}. */
-  private long coreApplied;
 
   /** An entry that cannot be decoded: its group stops before anything of it is written. */
   static final class UndecodableEntryException extends IllegalStateException {
@@ -132,8 +130,7 @@ public final class GroupReplica {
     this.leaseKeeper = new LeaseKeeper(sm.leases(), System::nanoTime);
     this.changeLog = new ChangeLog(ChangeLog.DEFAULT_CAPACITY, storage.appliedIndex());
     this.applied = storage.appliedIndex();
-    this.coreApplied = applied;
-    this.compaction = new LogCompaction(shardId, ctx, snapshots, storage.firstIndex() - 1);
+    this.compaction = new LogCompaction(shardId, ctx, snapshots, storage.firstIndex() - 1, applied);
     Config config = Config.builder(ctx.nodeId())
         .electionTick(ctx.options().electionTicks())
         .heartbeatTick(ctx.options().heartbeatTicks())
@@ -396,7 +393,7 @@ public final class GroupReplica {
         batch.setHardState(shardId, hs);
       }
     }
-    if (ready.snapshot() == null && compaction.addTo(batch, raw, coreApplied, role)) {
+    if (ready.snapshot() == null && compaction.addTo(batch, raw, role)) {
       sync = true;
     }
     return sync;
@@ -468,11 +465,7 @@ public final class GroupReplica {
       Outcome outcome = d == null ? null : sm.apply(e.getIndex(), d.command(), d.proposedAtMillis(), writer);
       settle(e, outcome);
     }
-    long bytes = 0;
-    for (Entry e : entries) {
-      bytes += e.getSerializedSize();
-    }
-    compaction.applied(bytes);
+    compaction.applied(entries);
     Entry last = entries.get(entries.size() - 1);
     batch.setApplied(shardId, last.getIndex(), last.getTerm());
     readyApplied = last.getIndex();
@@ -539,7 +532,6 @@ public final class GroupReplica {
     Ready rd = ready;
     ready = null;
     raw.advance(rd);
-    coreApplied = applied;
     SoftState soft = rd.softState();
     if (soft != null) {
       boolean wasLeader = role == Role.LEADER;

@@ -3,9 +3,11 @@ package io.kvstore.server.worker;
 import io.kvstore.raft.ProgressView;
 import io.kvstore.raft.RawNode;
 import io.kvstore.raft.Role;
+import io.kvstore.raft.proto.Entry;
 import io.kvstore.raft.proto.SnapshotMetadata;
 import io.kvstore.storage.ShardSnapshot;
 import io.kvstore.storage.StoreBatch;
+import java.util.List;
 
 /**
  * When one replica compacts its Raft log (Raft §7), and how: the regular compaction pins nothing; a
@@ -25,17 +27,27 @@ final class LogCompaction {
   private long compactedTo;
   /** The compaction point added to this round's batch ({@link #addTo}), 0 when none. */
   private long staged;
+  /**
+   * The applied index as the core knows it (as of the last {@code advance}): the core names snapshots
+   * only up to it, while the group's own applied index runs one round ahead between apply and advance.
+   */
+  private long coreApplied;
 
-  LogCompaction(long shardId, WorkerContext ctx, SnapshotTransfer snapshots, long compactedTo) {
+  LogCompaction(long shardId, WorkerContext ctx, SnapshotTransfer snapshots, long compactedTo, long applied) {
     this.shardId = shardId;
     this.ctx = ctx;
     this.snapshots = snapshots;
     this.compactedTo = compactedTo;
+    this.coreApplied = applied;
     this.retained = ctx.logRetention().open();
   }
 
-  /** Entries of {@code bytes} bytes (serialized) were applied: they count against the node's budget. */
-  void applied(long bytes) {
+  /** These entries were applied: their serialized bytes count against the node's budget. */
+  void applied(List<Entry> entries) {
+    long bytes = 0;
+    for (Entry e : entries) {
+      bytes += e.getSerializedSize();
+    }
     retained.applied(bytes);
   }
 
@@ -52,8 +64,7 @@ final class LogCompaction {
 
   /**
    * Step 3 of a round ({@code persist}): adds the regular compaction to the round's synced batch when it
-   * is due, up to {@code coreApplied}, the index the core knows as applied (that of the previous round's
-   * {@code advance}; the core names snapshots only up to it). It then costs no write and no fsync of its
+   * is due, up to the index the core knows as applied (that of the previous round's {@code advance}). It then costs no write and no fsync of its
    * own (it used to be one synced write per compaction, on the loop thread). No snapshot is pinned, and
    * the membership stored with the applied index is left alone: only a pinned snapshot reads it, and
    * {@link #pinSnapshot} sets it. A pinned snapshot older than the new point could no longer be sent (the
@@ -62,7 +73,7 @@ final class LogCompaction {
    * @return whether a compaction was added: the batch must then be written with SYNC (the applied state
    *     it depends on must be on disk before the entries it replaces are gone)
    */
-  boolean addTo(StoreBatch batch, RawNode raw, long coreApplied, Role role) {
+  boolean addTo(StoreBatch batch, RawNode raw, Role role) {
     if (coreApplied < ctx.store().group(shardId).firstIndex() || !due(raw, coreApplied, role)) {
       return false;
     }
@@ -77,6 +88,7 @@ final class LogCompaction {
    * round's batch carried, and pins the snapshot a follower asked for.
    */
   void afterAdvance(RawNode raw, long applied) {
+    coreApplied = applied;
     if (staged > 0) {
       snapshots.release();
       compacted(staged);

@@ -88,10 +88,6 @@ public final class LogRetention {
       return total > budgetBytes && bytes >= total / Math.max(1, groups.get());
     }
 
-    long bytes() {
-      return bytes;
-    }
-
     void close() {
       if (!closed) {
         closed = true;
