@@ -70,6 +70,22 @@ final class ReadTracker {
     return out;
   }
 
+  /** The latest round a quorum acknowledged. */
+  long quorumRound() {
+    return quorumRound;
+  }
+
+  /** The followers that forwarded a read still waiting for its round. */
+  java.util.Set<Long> pendingForwarders() {
+    java.util.Set<Long> from = new java.util.HashSet<>();
+    for (PendingRead r : pending) {
+      if (r.from() != 0) {
+        from.add(r.from());
+      }
+    }
+    return from;
+  }
+
   /** The tick at which the latest quorum-acknowledged round was sent (lease start). */
   long quorumRoundTick() {
     return quorumRoundTick;

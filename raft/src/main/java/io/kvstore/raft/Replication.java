@@ -5,8 +5,10 @@ import io.kvstore.raft.proto.Message;
 import io.kvstore.raft.proto.MessageType;
 import io.kvstore.raft.proto.SnapshotChunk;
 import io.kvstore.raft.proto.SnapshotMetadata;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The leader's half of the core: log replication (Raft §5.3) with pipelining and flow control,
@@ -108,11 +110,19 @@ final class Replication {
     return true;
   }
 
-  /** Starts a heartbeat round (ReadIndex and lease confirmations ride on it). */
+  /** Starts a heartbeat round to every member (ReadIndex and lease confirmations ride on it). */
   void broadcastHeartbeat(boolean quiesce) {
+    broadcastHeartbeat(quiesce, null);
+  }
+
+  /** Starts a heartbeat round to {@code to} (null: every member). */
+  private void broadcastHeartbeat(boolean quiesce, Set<Long> to) {
     long round = c.reads.nextRound(c.tickCount);
     c.readRoundPending = false;
     for (Map.Entry<Long, Progress> e : c.progress.entrySet()) {
+      if (to != null && !to.contains(e.getKey())) {
+        continue;
+      }
       if (e.getValue().markRound == 0) {
         e.getValue().markRound = round;
         e.getValue().markNext = e.getValue().next;
@@ -126,6 +136,39 @@ final class Replication {
               .setQuiesce(quiesce));
     }
     updateQuorumRound();
+  }
+
+  /**
+   * The followers a round asked for by reads goes to: just enough voters to make a quorum with this
+   * leader, those that echoed the newest rounds first, plus every follower that forwarded one of the
+   * reads (it must learn the commit index to serve it). Null (every member) when those are not known to
+   * be keeping up. A quorum confirms the reads (Raft §6.4) whichever voters it is made of; asking only
+   * one follower of three halves the messages of a read-heavy shard. If a chosen follower has gone
+   * quiet, the next tick's heartbeat, which goes to every member, confirms the reads instead.
+   */
+  private Set<Long> readRoundTargets() {
+    int need = c.membership.quorum() - (c.membership.isVoter(c.id) ? 1 : 0);
+    List<Long> voters = new ArrayList<>();
+    for (long v : c.membership.voters()) {
+      if (v != c.id && c.progress.containsKey(v)) {
+        voters.add(v);
+      }
+    }
+    if (voters.size() < need) {
+      return null;
+    }
+    voters.sort((a, b) -> {
+      int byRound = Long.compare(c.progress.get(b).ackedRound, c.progress.get(a).ackedRound);
+      return byRound != 0 ? byRound : Long.compare(a, b);
+    });
+    Set<Long> to = c.reads.pendingForwarders();
+    for (long v : voters.subList(0, need)) {
+      if (c.progress.get(v).ackedRound < c.reads.quorumRound()) {
+        return null; // even the quickest needed are behind the last confirmed round: ask everyone
+      }
+      to.add(v);
+    }
+    return to;
   }
 
   private void updateQuorumRound() {
@@ -151,7 +194,7 @@ final class Replication {
       return;
     }
     if (c.readRoundPending) {
-      broadcastHeartbeat(false);
+      broadcastHeartbeat(false, readRoundTargets());
     }
     if (broadcastPending || commitBroadcastPending) {
       boolean sendEmpty = commitBroadcastPending;

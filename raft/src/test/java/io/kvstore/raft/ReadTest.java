@@ -30,10 +30,75 @@ class ReadTest {
     // Not answered at once: leadership must be confirmed by a quorum after the request (§6.4 step 2).
     assertThat(leader.core().readStates).isEmpty();
     sim.processAll();
-    assertThat(heartbeats).hasSize(2);
+    // One follower of two makes a quorum with the leader: the read's round asks just that one.
+    assertThat(heartbeats).hasSize(1);
     assertThat(sim.readsAnswered).isEqualTo(before);
     assertThat(sim.runUntil(() -> sim.readsAnswered > before, 5)).isTrue();
     assertThat(leader.core().metrics.readIndexReads()).isEqualTo(1);
+  }
+
+  @Test
+  void aReadWhoseAskedFollowerIsGoneIsConfirmedByTheNextHeartbeatAndLaterReadsAskAnother() {
+    SimCluster sim = SimCluster.withLeader(46, 3, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    sim.commit(new byte[] {1});
+    List<Message> heartbeats = new ArrayList<>();
+    sim.filter =
+        m -> {
+          if (m.getType() == MessageType.MSG_HEARTBEAT) {
+            heartbeats.add(m);
+          }
+          return m;
+        };
+    long first = sim.readsAnswered;
+    sim.read(leader.id);
+    sim.processAll();
+    assertThat(heartbeats).hasSize(1);
+    long asked = heartbeats.get(0).getTo();
+    assertThat(sim.runUntil(() -> sim.readsAnswered > first, 5)).isTrue();
+
+    // The follower it asked dies. The next read may ask it again (it answered the newest round), but the
+    // heartbeat of the next tick goes to every member, and the live follower's answer confirms the read.
+    sim.crash(asked);
+    long second = sim.readsAnswered;
+    sim.read(leader.id);
+    assertThat(sim.runUntil(() -> sim.readsAnswered > second, 2 * 2 + 2)).isTrue();
+
+    // From then on the live follower has answered the newer rounds: reads ask it alone.
+    heartbeats.clear();
+    long third = sim.readsAnswered;
+    sim.read(leader.id);
+    sim.processAll();
+    assertThat(heartbeats).extracting(Message::getTo).containsExactly(
+        sim.liveIds().stream().filter(id -> id != leader.id).findFirst().orElseThrow());
+    assertThat(sim.runUntil(() -> sim.readsAnswered > third, 5)).isTrue();
+  }
+
+  @Test
+  void aReadForwardedByAFollowerAsksThatFollowerTooSoItLearnsTheCommitIndex() {
+    SimCluster sim = SimCluster.withLeader(47, 5, SimCluster.defaults());
+    SimNode leader = sim.leader();
+    sim.commit(new byte[] {1});
+    List<Message> heartbeats = new ArrayList<>();
+    sim.filter =
+        m -> {
+          if (m.getType() == MessageType.MSG_HEARTBEAT) {
+            heartbeats.add(m);
+          }
+          return m;
+        };
+    long forwarder = sim.liveIds().stream().filter(id -> id != leader.id).max(Long::compare).orElseThrow();
+    long before = sim.readsAnswered;
+    sim.read(forwarder);
+    assertThat(sim.runUntil(() -> sim.readsAnswered > before, 20)).isTrue();
+    // Rounds of the heartbeat timer go to all four followers; the read's round to a quorum (two
+    // followers with the leader) and to the follower waiting for the answer.
+    java.util.Map<Long, java.util.Set<Long>> byRound = new java.util.HashMap<>();
+    for (Message m : heartbeats) {
+      byRound.computeIfAbsent(m.getRound(), r -> new java.util.HashSet<>()).add(m.getTo());
+    }
+    assertThat(byRound.values())
+        .anySatisfy(to -> assertThat(to).contains(forwarder).hasSizeBetween(2, 3));
   }
 
   @Test
