@@ -2,7 +2,9 @@ package io.kvstore.raft;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A leader's heartbeat rounds, and the ReadIndex requests waiting for one (Raft §6.4).
@@ -76,8 +78,8 @@ final class ReadTracker {
   }
 
   /** The followers that forwarded a read still waiting for its round. */
-  java.util.Set<Long> pendingForwarders() {
-    java.util.Set<Long> from = new java.util.HashSet<>();
+  Set<Long> pendingForwarders() {
+    Set<Long> from = new HashSet<>();
     for (PendingRead r : pending) {
       if (r.from() != 0) {
         from.add(r.from());

@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.kvstore.raft.proto.Message;
 import io.kvstore.raft.proto.MessageType;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Linearizable reads without log writes: ReadIndex (Raft §6.4) and the leader lease (thesis §6.4.1). */
@@ -17,14 +21,7 @@ class ReadTest {
     SimCluster sim = SimCluster.withLeader(41, 3, SimCluster.defaults());
     SimNode leader = sim.leader();
     sim.commit(new byte[] {1});
-    List<Message> heartbeats = new ArrayList<>();
-    sim.filter =
-        m -> {
-          if (m.getType() == MessageType.MSG_HEARTBEAT) {
-            heartbeats.add(m);
-          }
-          return m;
-        };
+    List<Message> heartbeats = recordHeartbeats(sim);
     long before = sim.readsAnswered;
     sim.read(leader.id);
     // Not answered at once: leadership must be confirmed by a quorum after the request (§6.4 step 2).
@@ -42,14 +39,7 @@ class ReadTest {
     SimCluster sim = SimCluster.withLeader(46, 3, SimCluster.defaults());
     SimNode leader = sim.leader();
     sim.commit(new byte[] {1});
-    List<Message> heartbeats = new ArrayList<>();
-    sim.filter =
-        m -> {
-          if (m.getType() == MessageType.MSG_HEARTBEAT) {
-            heartbeats.add(m);
-          }
-          return m;
-        };
+    List<Message> heartbeats = recordHeartbeats(sim);
     long first = sim.readsAnswered;
     sim.read(leader.id);
     sim.processAll();
@@ -79,23 +69,16 @@ class ReadTest {
     SimCluster sim = SimCluster.withLeader(47, 5, SimCluster.defaults());
     SimNode leader = sim.leader();
     sim.commit(new byte[] {1});
-    List<Message> heartbeats = new ArrayList<>();
-    sim.filter =
-        m -> {
-          if (m.getType() == MessageType.MSG_HEARTBEAT) {
-            heartbeats.add(m);
-          }
-          return m;
-        };
+    List<Message> heartbeats = recordHeartbeats(sim);
     long forwarder = sim.liveIds().stream().filter(id -> id != leader.id).max(Long::compare).orElseThrow();
     long before = sim.readsAnswered;
     sim.read(forwarder);
     assertThat(sim.runUntil(() -> sim.readsAnswered > before, 20)).isTrue();
     // Rounds of the heartbeat timer go to all four followers; the read's round to a quorum (two
     // followers with the leader) and to the follower waiting for the answer.
-    java.util.Map<Long, java.util.Set<Long>> byRound = new java.util.HashMap<>();
+    Map<Long, Set<Long>> byRound = new HashMap<>();
     for (Message m : heartbeats) {
-      byRound.computeIfAbsent(m.getRound(), r -> new java.util.HashSet<>()).add(m.getTo());
+      byRound.computeIfAbsent(m.getRound(), r -> new HashSet<>()).add(m.getTo());
     }
     assertThat(byRound.values())
         .anySatisfy(to -> assertThat(to).contains(forwarder).hasSizeBetween(2, 3));
@@ -336,5 +319,18 @@ class ReadTest {
     assertThatThrownBy(() -> readOnLeaderWokenFromAPause(false))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("linearizable read");
+  }
+
+  /** Every MSG_HEARTBEAT the cluster sends from now on, in order. */
+  private static List<Message> recordHeartbeats(SimCluster sim) {
+    List<Message> heartbeats = new ArrayList<>();
+    sim.filter =
+        m -> {
+          if (m.getType() == MessageType.MSG_HEARTBEAT) {
+            heartbeats.add(m);
+          }
+          return m;
+        };
+    return heartbeats;
   }
 }
