@@ -64,17 +64,19 @@ final class LogCompaction {
 
   /**
    * Step 3 of a round ({@code persist}): adds the regular compaction to the round's synced batch when it
-   * is due, up to the index the core knows as applied (that of the previous round's {@code advance}). It then costs no write and no fsync of its
-   * own (it used to be one synced write per compaction, on the loop thread). No snapshot is pinned, and
-   * the membership stored with the applied index is left alone: only a pinned snapshot reads it, and
-   * {@link #pinSnapshot} sets it. A pinned snapshot older than the new point could no longer be sent (the
-   * core names snapshots by the compaction point), so it is released once the batch is written.
+   * is due, up to the index the core knows as applied (that of the previous round's {@code advance}). It
+   * then costs no write and no fsync of its own (it used to be one synced write per compaction, on the
+   * loop thread). No snapshot is pinned, and the membership stored with the applied index is left alone:
+   * only a pinned snapshot reads it, and {@link #pinSnapshot} sets it. A pinned snapshot older than the
+   * new point could no longer be sent (the core names snapshots by the compaction point), so it is
+   * released once the batch is written. The log's first index is {@code compactedTo + 1}, which every
+   * compaction and install keeps current, so no store lookup is needed to know there is log to compact.
    *
    * @return whether a compaction was added: the batch must then be written with SYNC (the applied state
    *     it depends on must be on disk before the entries it replaces are gone)
    */
   boolean addTo(StoreBatch batch, RawNode raw, Role role) {
-    if (coreApplied < ctx.store().group(shardId).firstIndex() || !due(raw, coreApplied, role)) {
+    if (coreApplied <= compactedTo || !due(raw, coreApplied, role)) {
       return false;
     }
     SnapshotMetadata point = raw.snapshotMetadata(coreApplied);
@@ -112,7 +114,7 @@ final class LogCompaction {
       if (!retained.compactEarly(since)) {
         return false;
       }
-      every = Math.min(since, every);
+      every = since;
     }
     if (role != Role.LEADER || since >= 4 * every) {
       return true;
