@@ -85,12 +85,15 @@ final class Follower {
     if (m.getQuiesce() && c.cfg.quiesce() && c.log.committed == c.log.lastIndex()) {
       c.quiesced = true;
     }
-    // Our last entry lets the leader tell appends still in flight from appends that were lost.
+    // Our last durable entry lets the leader tell appends still in flight from appends that were lost.
+    // Durable, not merely received: this answer leaves before the Ready is persisted (see RaftCore#send),
+    // and the leader takes it as an acknowledgement of the entries up to it.
+    long stable = c.log.stableLastIndex();
     c.send(
         RaftCore.respond(m, MessageType.MSG_HEARTBEAT_RESP)
             .setRound(m.getRound())
-            .setIndex(c.log.lastIndex())
-            .setLogTerm(c.log.lastTerm()));
+            .setIndex(stable)
+            .setLogTerm(c.log.termOrZero(stable)));
   }
 
   void handleSnapshotChunk(Message m) {

@@ -334,11 +334,19 @@ class RaftCore {
       case MSG_APPEND_RESP:
       case MSG_VOTE:
       case MSG_VOTE_RESP:
-      case MSG_HEARTBEAT_RESP:
       case MSG_SNAPSHOT_RESP:
         // These promise something about this node's durable state (log, term, vote): raft-rs's
         // persisted messages, released after the Ready is persisted.
         msgsAfterPersist.add(msg);
+        break;
+      case MSG_HEARTBEAT_RESP:
+        // Leaves at once (as in etcd-raft), so a leader's ReadIndex round does not wait for the fsync
+        // of whatever this node is writing meanwhile. It promises nothing that is not durable: the
+        // entry it reports is the last durable one (Follower#handleHeartbeat), and a term raised by
+        // the heartbeat itself and lost in a crash grants nothing either: no other node can win that
+        // term, since the leader it acknowledges already holds a quorum of durable votes in it (and a
+        // lease a restarted node may have backed is covered by RaftCore#inVoteLease).
+        msgs.add(msg);
         break;
       default:
         msgs.add(msg);

@@ -28,7 +28,8 @@ import java.util.List;
  *       restart the core takes the stored one or the applied index, whichever is higher (an applied entry
  *       was committed), and learns the rest from the leader.</li>
  *   <li><b>Send {@link #persistedMessages()}</b>: votes, vote and append acknowledgements, which must not
- *       leave before what they promise is durable.</li>
+ *       leave before what they promise is durable. (Heartbeat answers are in {@link #messages()}: they
+ *       report the last entry already durable and grant nothing, so they need not wait.)</li>
  *   <li><b>Apply {@link #committedEntries()}</b> in order (they are all durable locally), and answer
  *       {@link #readStates()} once the applied index reaches each one's index. Since neither depends on
  *       this Ready's persistence, a driver may do this step before step 3 (Raft thesis §10.2.1: a leader

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kvstore.raft.proto.ConfState;
+import io.kvstore.raft.proto.Entry;
 import io.kvstore.raft.proto.Message;
 import io.kvstore.raft.proto.MessageType;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,45 @@ class ReadyContractTest {
     assertThat(next.committedEntries()).hasSize(1);
     assertThat(next.number()).isEqualTo(rd.number() + 1);
     n.advance(next);
+  }
+
+  @Test
+  void aHeartbeatIsAnsweredAtOnceWithTheLastDurableEntryNotTheOnesStillBeingPersisted() {
+    MemoryStorage s = MemoryStorage.bootstrap(voters(1, 2, 3));
+    RawNode f = node(2, s);
+    f.step(Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom(1).setTo(2).setTerm(2)
+        .setIndex(1).setLogTerm(1).setCommit(1)
+        .addEntries(Entry.newBuilder().setIndex(2).setTerm(2).build()).build());
+    f.step(Message.newBuilder().setType(MessageType.MSG_HEARTBEAT).setFrom(1).setTo(2).setTerm(2)
+        .setCommit(1).setRound(5).build());
+    Ready rd = f.ready();
+    assertThat(rd.entries()).extracting(Entry::getIndex).containsExactly(2L);
+    // The heartbeat's answer does not wait for this Ready's fsync (a leader's ReadIndex round would
+    // otherwise wait for whatever the follower is writing), so it reports only what is durable already.
+    assertThat(rd.messages()).singleElement().satisfies(m -> {
+      assertThat(m.getType()).isEqualTo(MessageType.MSG_HEARTBEAT_RESP);
+      assertThat(m.getRound()).isEqualTo(5);
+      assertThat(m.getIndex()).isEqualTo(1);
+      assertThat(m.getLogTerm()).isEqualTo(1);
+    });
+    // The append's acknowledgement still waits for the entry to be durable.
+    assertThat(rd.persistedMessages()).singleElement().satisfies(m -> {
+      assertThat(m.getType()).isEqualTo(MessageType.MSG_APPEND_RESP);
+      assertThat(m.getIndex()).isEqualTo(2);
+    });
+    s.persist(rd);
+    f.advance(rd);
+
+    f.step(Message.newBuilder().setType(MessageType.MSG_HEARTBEAT).setFrom(1).setTo(2).setTerm(2)
+        .setCommit(1).setRound(6).build());
+    Ready next = f.ready();
+    assertThat(next.messages()).singleElement().satisfies(m -> {
+      assertThat(m.getRound()).isEqualTo(6);
+      assertThat(m.getIndex()).isEqualTo(2);
+      assertThat(m.getLogTerm()).isEqualTo(2);
+    });
+    s.persist(next);
+    f.advance(next);
   }
 
   @Test

@@ -46,7 +46,10 @@ public final class ScalingMain implements Callable<Integer> {
   @Option(names = "--value-size", defaultValue = "256", description = "Value bytes (default: ${DEFAULT-VALUE}).")
   int valueSize;
 
-  @Option(names = "--warmup", defaultValue = "5", description = "Throughput: warm-up seconds (default: ${DEFAULT-VALUE}).")
+  // Each throughput cluster is a fresh set of JVMs: with 5 s of warm-up the 64-shard cluster was still
+  // compiling (its reads at a quarter of the rate they reach after 40 s), which measured the JIT, not
+  // the store.
+  @Option(names = "--warmup", defaultValue = "40", description = "Throughput: warm-up seconds per workload, on each fresh cluster (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(names = "--duration", defaultValue = "20", description = "Throughput: measured seconds per workload (default: ${DEFAULT-VALUE}).")
