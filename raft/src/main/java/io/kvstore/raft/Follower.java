@@ -85,15 +85,17 @@ final class Follower {
     if (m.getQuiesce() && c.cfg.quiesce() && c.log.committed == c.log.lastIndex()) {
       c.quiesced = true;
     }
-    // Our last durable entry lets the leader tell appends still in flight from appends that were lost.
-    // Durable, not merely received: this answer leaves before the Ready is persisted (see RaftCore#send),
-    // and the leader takes it as an acknowledgement of the entries up to it.
+    // This answer leaves before the Ready is persisted (see RaftCore#send): it names our last durable
+    // entry, which the leader takes as an acknowledgement, and our last entry received, which lets the
+    // leader tell appends still in flight (or being persisted here) from appends that were lost.
     long stable = c.log.stableLastIndex();
     c.send(
         RaftCore.respond(m, MessageType.MSG_HEARTBEAT_RESP)
             .setRound(m.getRound())
             .setIndex(stable)
-            .setLogTerm(c.log.termOrZero(stable)));
+            .setLogTerm(c.log.termOrZero(stable))
+            .setReceivedIndex(c.log.lastIndex())
+            .setReceivedTerm(c.log.lastTerm()));
   }
 
   void handleSnapshotChunk(Message m) {

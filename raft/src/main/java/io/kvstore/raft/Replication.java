@@ -358,14 +358,10 @@ final class Replication {
       pr.ackedRound = m.getRound();
     }
     pr.probeSent = false;
-    // The answer carries the follower's last entry (durable: the answer leaves after persistence).
-    // If our log has the same entry there, Log Matching (§5.3) says the follower holds our log up to
-    // it: as good as an append acknowledgement, which may have been lost.
-    boolean matches =
-        m.getLogTerm() != 0
-            && m.getIndex() <= c.log.lastIndex()
-            && c.log.termOrZero(m.getIndex()) == m.getLogTerm();
-    if (matches && m.getIndex() > pr.match) {
+    // The answer carries the follower's last durable entry. If our log has the same entry there, Log
+    // Matching (§5.3) says the follower holds our log up to it, durably: as good as an append
+    // acknowledgement, which may have been lost.
+    if (matchesOurLog(m.getIndex(), m.getLogTerm()) && m.getIndex() > pr.match) {
       onAck(from, pr, m.getIndex());
       if (c.role != Role.LEADER) {
         return;
@@ -373,10 +369,13 @@ final class Replication {
     }
     if (pr.markRound != 0 && m.getRound() >= pr.markRound) {
       // Appends sent before the marked round should have reached the follower before it answered it
-      // (or a later round); if its log does not hold them (or holds other entries there), they were
-      // lost: probe again. Appends merely in flight are left alone, so heartbeats do not disturb
-      // pipelining.
-      boolean holdsAll = matches && m.getIndex() >= pr.markNext - 1;
+      // (or a later round); if its log does not hold them, durable or still being persisted (or holds
+      // other entries there), they were lost: probe again. Appends merely in flight are left alone, so
+      // heartbeats do not disturb pipelining. (An older follower sends no received entry: its durable
+      // one was its last.)
+      long received = m.getReceivedIndex() != 0 ? m.getReceivedIndex() : m.getIndex();
+      long receivedTerm = m.getReceivedIndex() != 0 ? m.getReceivedTerm() : m.getLogTerm();
+      boolean holdsAll = matchesOurLog(received, receivedTerm) && received >= pr.markNext - 1;
       pr.markRound = 0;
       if (!holdsAll && pr.state == ProgressView.State.REPLICATE) {
         pr.becomeProbe();
@@ -388,6 +387,11 @@ final class Replication {
       sendAppends(from, pr, true);
     }
     updateQuorumRound();
+  }
+
+  /** Whether our log holds the entry (index, term) a follower reported (0: it reported none). */
+  private boolean matchesOurLog(long index, long term) {
+    return term != 0 && index <= c.log.lastIndex() && c.log.termOrZero(index) == term;
   }
 
   /** Raft §5.3 and §5.4.2; the rule itself is {@link RaftCore#canCommitAt(long)}. */
