@@ -389,9 +389,9 @@ final class Replication {
     updateQuorumRound();
   }
 
-  /** Whether our log holds the entry (index, term) a follower reported (0: it reported none). */
+  /** Whether our log holds the entry (index, term) a follower reported (term 0: it reported none). */
   private boolean matchesOurLog(long index, long term) {
-    return term != 0 && index <= c.log.lastIndex() && c.log.termOrZero(index) == term;
+    return term != 0 && c.log.matchTerm(index, term);
   }
 
   /** Raft §5.3 and §5.4.2; the rule itself is {@link RaftCore#canCommitAt(long)}. */
